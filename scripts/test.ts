@@ -1,0 +1,119 @@
+// npm test — every suite, on a throwaway cluster that never touches the local demo data:
+//   database   pgTAP files in tests/database through pg_prove
+//   functions  Deno tests of the Edge Functions (functions/**/*.test.ts)
+//   e2e        end-to-end tests in tests/e2e through node --test (each starts the clusters it needs)
+// `npm test -- database e2e` runs only the named suites. The last line is "N passed, N failed".
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { projectRoot } from "./lib/config.ts";
+import { runMain } from "./lib/cli.ts";
+import { psql } from "./lib/cluster.ts";
+import { migrationVersions } from "./lib/migrations.ts";
+import { startThrowaway } from "./lib/throwaway.ts";
+
+type Suite = "database" | "functions" | "e2e";
+const allSuites: Suite[] = ["database", "functions", "e2e"];
+
+interface Outcome {
+  suite: Suite;
+  passed: number;
+  failed: number;
+}
+
+/** Runs a command, echoing its output, and returns the exit code and everything it printed. */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: projectRoot, env: { ...process.env, ...env } });
+    let output = "";
+    const echo = (chunk: Buffer) => {
+      output += chunk.toString();
+      process.stdout.write(chunk);
+    };
+    child.stdout.on("data", echo);
+    child.stderr.on("data", echo);
+    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+function filesUnder(dir: string, suffix: string): string[] {
+  const root = path.join(projectRoot, dir);
+  if (!fs.existsSync(root)) return [];
+  return fs.readdirSync(root, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(suffix) && !f.includes("node_modules"))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+/** Counts from a runner's own closing lines; a failing run that printed none counts as one failure. */
+function counts(suite: Suite, code: number, output: string): Outcome {
+  let passed = 0;
+  let failed = 0;
+  if (suite === "database") {
+    const total = Number(/Tests=(\d+)/.exec(output)?.[1] ?? 0);
+    for (const m of output.matchAll(/Failed (\d+)\/(\d+) subtests/g)) failed += Number(m[1]);
+    passed = total - failed;
+  } else if (suite === "functions") {
+    const m = /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(output);
+    passed = Number(m?.[1] ?? 0);
+    failed = Number(m?.[2] ?? 0);
+  } else {
+    passed = Number(/^# pass (\d+)/m.exec(output)?.[1] ?? 0);
+    failed = Number(/^# fail (\d+)/m.exec(output)?.[1] ?? 0);
+  }
+  if (code !== 0 && failed === 0) failed = 1;
+  return { suite, passed, failed };
+}
+
+async function databaseSuite(): Promise<Outcome> {
+  const files = filesUnder("tests/database", "_test.sql");
+  const db = await startThrowaway("pgtap");
+  try {
+    for (const helper of filesUnder("tests/database/setup", ".sql")) psql(db.url, ["-f", path.join(projectRoot, helper)], { quiet: true });
+    const url = new URL(db.url);
+    const { code, output } = await run("pg_prove", [
+      "-h", "127.0.0.1", "-p", String(db.port), "-U", "postgres", "-d", "postgres",
+      "--set", `migration_versions=${migrationVersions().join(",")}`,
+      ...files,
+    ], { PGPASSWORD: decodeURIComponent(url.password) });
+    return counts("database", code, output);
+  } finally {
+    db.stop();
+  }
+}
+
+async function functionsSuite(): Promise<Outcome> {
+  const files = filesUnder("functions", ".test.ts");
+  if (files.length === 0) return { suite: "functions", passed: 0, failed: 0 };
+  const { code, output } = await run("npx", [
+    "--no-install", "deno", "test", "--allow-net=127.0.0.1", "--allow-env", "--allow-read", "--allow-write", ...files,
+  ]);
+  return counts("functions", code, output);
+}
+
+async function e2eSuite(): Promise<Outcome> {
+  const files = filesUnder("tests/e2e", ".test.ts");
+  if (files.length === 0) return { suite: "e2e", passed: 0, failed: 0 };
+  const { code, output } = await run("node", ["--import", "tsx", "--test", "--test-concurrency=1", ...files]);
+  return counts("e2e", code, output);
+}
+
+const suites: Record<Suite, () => Promise<Outcome>> = { database: databaseSuite, functions: functionsSuite, e2e: e2eSuite };
+
+runMain(async () => {
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((s) => !allSuites.includes(s as Suite));
+  if (unknown.length) throw new Error(`unknown suite ${unknown.join(", ")}; suites are ${allSuites.join(", ")}`);
+  const chosen = asked.length ? (asked as Suite[]) : allSuites;
+  const outcomes: Outcome[] = [];
+  for (const suite of chosen) {
+    console.log(`\n=== ${suite} ===`);
+    outcomes.push(await suites[suite]());
+  }
+  console.log("\n=== summary ===");
+  for (const o of outcomes) console.log(`${o.suite}: ${o.passed} passed, ${o.failed} failed`);
+  const passed = outcomes.reduce((n, o) => n + o.passed, 0);
+  const failed = outcomes.reduce((n, o) => n + o.failed, 0);
+  console.log(`${passed} passed, ${failed} failed`);
+  if (failed > 0 || passed === 0) process.exitCode = 1;
+});
