@@ -86,8 +86,9 @@ async function functionsSuite(): Promise<Outcome> {
   const files = filesUnder("functions", ".test.ts");
   if (files.length === 0) return { suite: "functions", passed: 0, failed: 0 };
   const { code, output } = await run("npx", [
-    "--no-install", "deno", "test", "--allow-net=127.0.0.1", "--allow-env", "--allow-read", "--allow-write", ...files,
-  ]);
+    "--no-install", "deno", "test", "--config", "functions/deno.json", "--allow-net", "--allow-env", "--allow-read",
+    "--allow-write", "--allow-run", ...files,
+  ], { NO_COLOR: "1" });
   return counts("functions", code, output);
 }
 

@@ -11,6 +11,11 @@ const envSchema = z.object({
   WAREHOUSE_LOCAL_DIR: z.string().min(1).optional(),
   PG_BIN_DIR: z.string().min(1).default("/usr/lib/postgresql/15/bin"),
   CI: z.string().optional(),
+  // Edge Functions served locally (npm run functions) and called (npm run invoke)
+  FUNCTIONS_PORT: z.coerce.number().int().min(1024).max(65535).default(54321),
+  FUNCTIONS_URL: z.string().url().optional(),
+  WAREHOUSE_FUNCTION_SECRET: z.string().min(1).optional(),
+  SLACK_WEBHOOK_URL: z.string().url().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { loadEnv, localDatabaseUrl, projectRoot } from "./config.ts";
-import { type Cluster, ensurePackages, stopCluster, upCluster } from "./cluster.ts";
+import { type Cluster, ensurePackages, psql, stopCluster, upCluster } from "./cluster.ts";
 import { pushMigrations } from "./migrations.ts";
 
 export interface Throwaway extends Cluster {
@@ -28,8 +28,12 @@ export async function freePort(from = 55400): Promise<number> {
   throw new Error("no free loopback port for a throwaway cluster");
 }
 
-/** Starts a fresh cluster; `migrate: false` leaves the migrations out (for tests that push them). */
-export async function startThrowaway(name: string, opts: { migrate?: boolean } = {}): Promise<Throwaway> {
+/**
+ * Starts a fresh cluster; `migrate: false` leaves the migrations out (for tests that push them).
+ * The migrations schedule pg_cron jobs; a test cluster keeps them inactive (a job firing mid-test
+ * would change what the test sees) unless `cron: true`.
+ */
+export async function startThrowaway(name: string, opts: { migrate?: boolean; cron?: boolean } = {}): Promise<Throwaway> {
   const env = loadEnv();
   ensurePackages(env.PG_BIN_DIR);
   const port = await freePort();
@@ -38,7 +42,10 @@ export async function startThrowaway(name: string, opts: { migrate?: boolean } =
   const cluster: Cluster = { dir, port, binDir: env.PG_BIN_DIR, throwaway: true };
   upCluster(cluster, () => {});
   const url = localDatabaseUrl(port);
-  if (opts.migrate !== false) pushMigrations(url);
+  if (opts.migrate !== false) {
+    pushMigrations(url);
+    if (!opts.cron) psql(url, ["-c", "update cron.job set active = false"], { quiet: true });
+  }
   const stop = () => {
     stopCluster(cluster);
     fs.rmSync(dir, { recursive: true, force: true });

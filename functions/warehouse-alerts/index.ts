@@ -1,0 +1,4 @@
+// Entry for Supabase's edge runtime (supabase/config.toml [functions.warehouse-alerts]).
+import { buildHandler } from "./main.ts";
+
+Deno.serve(buildHandler(Deno.env.toObject()));
