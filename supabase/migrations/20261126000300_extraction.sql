@@ -17,6 +17,7 @@ create table warehouse.sources (
     change_column text not null,
     raw_schema text not null default 'raw',
     raw_table text not null,
+    user_key_column text,
     overlap interval not null default interval '10 minutes' check (overlap >= interval '0'),
     is_enabled boolean not null default true,
     watermark timestamptz,
@@ -36,6 +37,8 @@ comment on column warehouse.sources.primary_key_column is 'The source''s single-
 comment on column warehouse.sources.change_column is 'Change-tracking column (updated_at, or created_at for insert-only tables).';
 comment on column warehouse.sources.raw_schema is 'Schema of the raw table the source lands in.';
 comment on column warehouse.sources.raw_table is 'The raw table the source lands in.';
+comment on column warehouse.sources.user_key_column is
+    'The source column that names the app user a row belongs to (id for users, user_id for sessions): rows of an erased user are never extracted again.';
 comment on column warehouse.sources.overlap is 'Extra look-back before the watermark, for clock skew and timestamps set by the app.';
 comment on column warehouse.sources.is_enabled is 'Whether extract_sources extracts this source.';
 comment on column warehouse.sources.watermark is
@@ -77,6 +80,22 @@ comment on column warehouse.source_deletions.deletion_id is 'Surrogate key.';
 comment on column warehouse.source_deletions.source_name is 'The source the row was deleted from.';
 comment on column warehouse.source_deletions.key_value is 'The deleted row''s primary key, as text.';
 comment on column warehouse.source_deletions.deleted_at is 'Start of the deleting transaction (now()).';
+
+create table warehouse.erased_users (
+    erasure_id bigint generated always as identity primary key,
+    user_key_hash varchar(64) not null unique,
+    erased_at timestamptz not null default now(),
+    erased_by text not null default current_user,
+    rows_deleted jsonb not null default '{}'
+);
+
+comment on table warehouse.erased_users is
+    'Right to erasure: one PII-free record per forgotten user (warehouse.forget_user). Extraction skips their rows for good.';
+comment on column warehouse.erased_users.erasure_id is 'Surrogate key.';
+comment on column warehouse.erased_users.user_key_hash is 'SHA-256(PII salt || user id): recognises the user''s rows without keeping the id.';
+comment on column warehouse.erased_users.erased_at is 'When the user was forgotten.';
+comment on column warehouse.erased_users.erased_by is 'The database role that ran the erasure.';
+comment on column warehouse.erased_users.rows_deleted is 'Rows removed per table ({"raw.raw_supabase_users": 3, ...}).';
 
 create table warehouse.extract_batches (
     batch_id bigint generated always as identity primary key,
@@ -276,6 +295,8 @@ declare
     v_version_columns text;
     v_expressions text;
     v_key_type text;
+    v_salt text;
+    v_erased_filter text := '';
     v_max_changed timestamptz;
     v_read bigint;
     v_inserted bigint;
@@ -314,13 +335,21 @@ begin
     from warehouse.source_columns as c
     where c.source_name = p_source_name and c.raw_column is not null;
 
+    -- Rows of erased users are never extracted again (only checked when someone was erased).
+    if v_source.user_key_column is not null and exists (select 1 from warehouse.erased_users) then
+        v_salt := warehouse.pii_salt();
+        v_erased_filter := format(
+            'and not exists (select 1 from warehouse.erased_users as e where e.user_key_hash = warehouse.salted_sha256(s.%I::text, $5))',
+            v_source.user_key_column);
+    end if;
+
     -- One statement, one snapshot: the rows read, the rows written and the new watermark agree.
     execute format(
         $sql$
         with changed as (
             select %1$s, s.%2$I as changed_at
             from %3$I.%4$I as s
-            where s.%2$I >= $1
+            where s.%2$I >= $1 %10$s
         ),
         versions as (
             select c.*, md5(row(%5$s)::text) as row_hash
@@ -338,10 +367,10 @@ begin
         select (select max(changed_at) from changed), (select count(*) from changed), (select count(*) from inserted)
         $sql$,
         v_expressions, v_source.change_column, v_source.source_schema, v_source.source_table,
-        v_changed_columns, v_source.raw_schema, v_source.raw_table, v_columns, v_version_columns
+        v_changed_columns, v_source.raw_schema, v_source.raw_table, v_columns, v_version_columns, v_erased_filter
     )
     into v_max_changed, v_read, v_inserted
-    using v_lower, v_started_at, v_source.source_system, v_batch.batch_id;
+    using v_lower, v_started_at, v_source.source_system, v_batch.batch_id, v_salt;
 
     -- Hard deletes become tombstones: only the key and the deletion time.
     select format_type(a.atttypid, a.atttypmod) into strict v_key_type
@@ -415,11 +444,11 @@ comment on function warehouse.record_failed_batch(text, bigint, text) is
 -- The three core sources
 -- ---------------------------------------------------------------------------------------------
 
-insert into warehouse.sources (source_name, source_schema, source_table, primary_key_column, change_column, raw_table)
+insert into warehouse.sources (source_name, source_schema, source_table, primary_key_column, change_column, raw_table, user_key_column)
 values
-    ('supabase_users', 'public', 'users', 'id', 'updated_at', 'raw_supabase_users'),
-    ('supabase_sessions', 'public', 'sessions', 'id', 'updated_at', 'raw_supabase_sessions'),
-    ('supabase_auth_events', 'public', 'auth_events', 'id', 'created_at', 'raw_supabase_auth_events');
+    ('supabase_users', 'public', 'users', 'id', 'updated_at', 'raw_supabase_users', 'id'),
+    ('supabase_sessions', 'public', 'sessions', 'id', 'updated_at', 'raw_supabase_sessions', 'user_id'),
+    ('supabase_auth_events', 'public', 'auth_events', 'id', 'created_at', 'raw_supabase_auth_events', 'user_id');
 
 insert into warehouse.source_columns (source_name, column_name, source_type, raw_column, extract_expression)
 values

@@ -111,6 +111,7 @@ create table marts.marts_core_user_activity_daily (
     is_active boolean,
     days_since_signup integer,
     days_since_last_login integer,
+    analytics_opt_out boolean not null default false,
     _dbt_loaded_at timestamptz default now(),
     primary key (activity_date, user_id)
 );
@@ -130,6 +131,7 @@ comment on column marts.marts_core_user_activity_daily.engagement_score is
 comment on column marts.marts_core_user_activity_daily.is_active is 'Logged in that day or within the active window (30 days) before it.';
 comment on column marts.marts_core_user_activity_daily.days_since_signup is 'Days from the sign-up date to activity_date.';
 comment on column marts.marts_core_user_activity_daily.days_since_last_login is 'Days from the last login on or before activity_date; NULL if none yet.';
+comment on column marts.marts_core_user_activity_daily.analytics_opt_out is 'The user opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_core_user_activity_daily._dbt_loaded_at is 'When the pipeline wrote the row.';
 
 create table marts.marts_core_dim_users (
@@ -144,6 +146,7 @@ create table marts.marts_core_dim_users (
     last_login_at timestamptz,
     created_at timestamptz,
     deleted_at timestamptz,
+    analytics_opt_out boolean not null default false,
     _dbt_loaded_at timestamptz default now()
 );
 
@@ -163,6 +166,7 @@ comment on column marts.marts_core_dim_users.first_login_at is 'First successful
 comment on column marts.marts_core_dim_users.last_login_at is 'Last successful login (app record or events, the later).';
 comment on column marts.marts_core_dim_users.created_at is 'Sign-up time.';
 comment on column marts.marts_core_dim_users.deleted_at is 'Soft-delete time; the seed''s example queries filter on deleted_at IS NULL.';
+comment on column marts.marts_core_dim_users.analytics_opt_out is 'The user opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_core_dim_users._dbt_loaded_at is 'When the pipeline wrote the row.';
 
 create table marts.marts_core_auth_events (
@@ -178,6 +182,7 @@ create table marts.marts_core_auth_events (
     is_login_failure boolean not null,
     is_token_refresh boolean not null,
     ip_hash varchar(64),
+    analytics_opt_out boolean not null default false,
     _dbt_loaded_at timestamptz default now()
 );
 
@@ -198,6 +203,7 @@ comment on column marts.marts_core_auth_events.is_login_success is 'The login su
 comment on column marts.marts_core_auth_events.is_login_failure is 'The login failed.';
 comment on column marts.marts_core_auth_events.is_token_refresh is 'A session token was refreshed.';
 comment on column marts.marts_core_auth_events.ip_hash is 'Salted SHA-256 of the client IP: lets security spot repeats without the address.';
+comment on column marts.marts_core_auth_events.analytics_opt_out is 'The user opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_core_auth_events._dbt_loaded_at is 'When the pipeline wrote the row.';
 
 -- ---------------------------------------------------------------------------------------------
@@ -226,7 +232,7 @@ begin
     upserted as (
         insert into marts.marts_core_auth_events as m (
             event_id, user_id, event_date, occurred_at, event_type, auth_method, failure_reason, is_login_attempt,
-            is_login_success, is_login_failure, is_token_refresh, ip_hash, _dbt_loaded_at
+            is_login_success, is_login_failure, is_token_refresh, ip_hash, analytics_opt_out, _dbt_loaded_at
         )
         select
             c.event_id, c.user_id, c.event_date, c.occurred_at, c.event_type, c.auth_method, c.failure_reason,
@@ -235,8 +241,10 @@ begin
             c.event_type = 'login_failure',
             c.event_type = 'token_refresh',
             c.ip_hash,
+            coalesce(u.analytics_opt_out, false),
             now()
         from changed as c
+        left join staging.stg_supabase_users as u on u.user_id = c.user_id
         where not c.is_hard_deleted
         on conflict (event_id) do update
         set user_id = excluded.user_id,
@@ -250,10 +258,22 @@ begin
             is_login_failure = excluded.is_login_failure,
             is_token_refresh = excluded.is_token_refresh,
             ip_hash = excluded.ip_hash,
+            analytics_opt_out = excluded.analytics_opt_out,
             _dbt_loaded_at = excluded._dbt_loaded_at
         returning 1
+    ),
+    opt_out_changed as (
+        -- a user who opted out (or back in) since: their older events follow
+        update marts.marts_core_auth_events as m
+        set analytics_opt_out = u.analytics_opt_out, _dbt_loaded_at = now()
+        from staging.stg_supabase_users as u
+        where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
+          and m.user_id = u.user_id and m.analytics_opt_out is distinct from u.analytics_opt_out
+          and not exists (select 1 from changed as c where c.event_id = m.event_id)
+        returning 1
     )
-    select (select count(*) from changed), (select count(*) from removed) + (select count(*) from upserted)
+    select (select count(*) from changed),
+           (select count(*) from removed) + (select count(*) from upserted) + (select count(*) from opt_out_changed)
     into v_result.rows_in, v_result.rows_out;
     return v_result;
 end;
@@ -276,6 +296,7 @@ declare
     v_touched bigint;
     v_deleted bigint;
     v_upserted bigint;
+    v_opt_out bigint;
     v_result warehouse.refresh_result;
 begin
     -- The (user, day) pairs whose sessions or auth events changed in these batches.
@@ -296,7 +317,7 @@ begin
     truncate pg_temp.activity_computed;
     insert into pg_temp.activity_computed (
         activity_date, user_id, login_count, session_count, api_calls_count, features_used, engagement_score,
-        is_active, days_since_signup, days_since_last_login, _dbt_loaded_at
+        is_active, days_since_signup, days_since_last_login, analytics_opt_out, _dbt_loaded_at
     )
     with sessions_day as (
         select s.user_id, s.session_date as activity_date, count(*)::integer as session_count,
@@ -354,6 +375,7 @@ begin
         coalesce(t.activity_date - ll.last_login_date < v_active_days, false),
         t.activity_date - (u.created_at at time zone 'UTC')::date,
         t.activity_date - ll.last_login_date,
+        u.analytics_opt_out,
         now()
     from pg_temp.activity_touched as t
     join staging.stg_supabase_users as u on u.user_id = t.user_id and not u.is_hard_deleted
@@ -388,11 +410,20 @@ begin
         is_active = excluded.is_active,
         days_since_signup = excluded.days_since_signup,
         days_since_last_login = excluded.days_since_last_login,
+        analytics_opt_out = excluded.analytics_opt_out,
         _dbt_loaded_at = excluded._dbt_loaded_at;
     get diagnostics v_upserted = row_count;
 
+    -- A user who opted out (or back in) since: their other days follow.
+    update marts.marts_core_user_activity_daily as m
+    set analytics_opt_out = u.analytics_opt_out, _dbt_loaded_at = now()
+    from staging.stg_supabase_users as u
+    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
+      and m.user_id = u.user_id and m.analytics_opt_out is distinct from u.analytics_opt_out;
+    get diagnostics v_opt_out = row_count;
+
     v_result.rows_in := v_touched;
-    v_result.rows_out := v_result.rows_out + v_deleted + v_upserted;
+    v_result.rows_out := v_result.rows_out + v_deleted + v_upserted + v_opt_out;
     return v_result;
 end;
 $$;
@@ -448,7 +479,8 @@ begin
             l.first_login_at,
             greatest(u.last_login_at, l.last_login_at) as last_login_at,
             u.created_at,
-            u.deleted_at
+            u.deleted_at,
+            u.analytics_opt_out
         from staging.stg_supabase_users as u
         join pg_temp.dim_users_touched as t on t.user_id = u.user_id
         left join logins as l on l.user_id = u.user_id
@@ -456,14 +488,14 @@ begin
     )
     insert into marts.marts_core_dim_users as m (
         user_id, email_domain, signup_cohort, auth_methods, preferred_auth_method, two_factor_enabled, lifecycle_stage,
-        first_login_at, last_login_at, created_at, deleted_at, _dbt_loaded_at
+        first_login_at, last_login_at, created_at, deleted_at, analytics_opt_out, _dbt_loaded_at
     )
     select
         c.user_id, c.email_domain, c.signup_cohort, c.auth_methods, c.preferred_auth_method, c.two_factor_enabled,
         warehouse.lifecycle_stage(
             current_date - (c.created_at at time zone 'UTC')::date,
             current_date - (c.last_login_at at time zone 'UTC')::date),
-        c.first_login_at, c.last_login_at, c.created_at, c.deleted_at, now()
+        c.first_login_at, c.last_login_at, c.created_at, c.deleted_at, c.analytics_opt_out, now()
     from computed as c
     on conflict (user_id) do update
     set email_domain = excluded.email_domain,
@@ -476,6 +508,7 @@ begin
         last_login_at = excluded.last_login_at,
         created_at = excluded.created_at,
         deleted_at = excluded.deleted_at,
+        analytics_opt_out = excluded.analytics_opt_out,
         _dbt_loaded_at = excluded._dbt_loaded_at;
     get diagnostics v_upserted = row_count;
 

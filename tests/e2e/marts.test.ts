@@ -1,6 +1,6 @@
 // End-to-end: synthetic data → npm run pipeline → the seed's three example queries, run verbatim as an
-// analyst, equal an independent computation straight from the operational tables; then a 1% change
-// touches only those users' rows.
+// analyst, equal an independent computation straight from the operational tables (without the users
+// who opted out of analytics, whom analysts never see); then a 1% change touches only those users' rows.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { startThrowaway, type Throwaway } from "../../scripts/lib/throwaway.ts";
@@ -28,7 +28,7 @@ test("seed query - daily active users of the last 7 days match the operational a
   const expected = await sql`
     select (e.occurred_at at time zone 'UTC')::date as activity_date, count(distinct e.user_id) as dau
     from public.auth_events as e
-    join public.users as u on u.id = e.user_id
+    join public.users as u on u.id = e.user_id and not u.analytics_opt_out
     where e.event_type = 'login_success'
       and (e.occurred_at at time zone 'UTC')::date >= current_date - 7
     group by 1 order by 1`;
@@ -50,6 +50,7 @@ test("seed query - the lifecycle distribution matches the stage rules applied to
                current_date - (created_at at time zone 'UTC')::date as since_signup,
                current_date - (coalesce(last_login_at, created_at) at time zone 'UTC')::date as since_login
         from last_login
+        where id not in (select id from public.users where analytics_opt_out)
     ),
     staged as (
         select case when since_signup < 14 then 'new'
@@ -69,7 +70,7 @@ test("seed query - auth method adoption matches the operational users", async ()
   const mart = await asAnalyst<Record<string, unknown>>(sql, analystQuery("auth_method_adoption"));
   const expected = await sql`
     select preferred_auth_method, count(*) as user_count
-    from public.users where deleted_at is null
+    from public.users where deleted_at is null and not analytics_opt_out
     group by 1 order by 2 desc, 1`;
   const sorted = (rows: Record<string, unknown>[]) => num(rows).sort((a, b) => Number(b.user_count) - Number(a.user_count) || String(a.preferred_auth_method).localeCompare(String(b.preferred_auth_method)));
   assert.deepEqual(sorted(mart), sorted(expected));

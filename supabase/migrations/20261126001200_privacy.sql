@@ -1,0 +1,246 @@
+-- Privacy and access: the seed's first principle, enforced by the database.
+--
+--   analyst_role         marts only; row-level security hides users who opted out of analytics
+--   data_engineer_role   reads every layer, for debugging (not the PII salt)
+--   warehouse_pipeline   the pipeline's own least-privilege role: may insert into raw, never change it
+--   metabase login       created by `npm run metabase:login` (password from the environment), a member of analyst_role
+--
+-- Marts that could be published outside the team suppress groups smaller than k. One procedure,
+-- warehouse.forget_user, erases a user from raw, staging and marts and keeps a PII-free record.
+
+-- ---------------------------------------------------------------------------------------------
+-- Roles
+-- ---------------------------------------------------------------------------------------------
+
+do $$
+begin
+    if not exists (select 1 from pg_roles where rolname = 'data_engineer_role') then
+        create role data_engineer_role nologin;
+    end if;
+    if not exists (select 1 from pg_roles where rolname = 'warehouse_pipeline') then
+        create role warehouse_pipeline nologin;
+    end if;
+end
+$$;
+
+comment on role data_engineer_role is 'Data engineers: read every warehouse layer for debugging. Not the PII salt.';
+comment on role warehouse_pipeline is 'The pipeline''s own role: reads the sources, inserts into raw (never updates or deletes it), maintains staging and marts.';
+
+-- Data engineers read everything, now and later, except the secrets table.
+grant usage on schema raw, staging, marts, audit, warehouse to data_engineer_role;
+grant select on all tables in schema raw, staging, marts, audit, warehouse to data_engineer_role;
+revoke all on warehouse.secrets from data_engineer_role;
+alter default privileges in schema raw, staging, marts, audit, warehouse grant select on tables to data_engineer_role;
+alter role data_engineer_role set search_path = marts, staging, raw, warehouse;
+
+-- The pipeline: raw is insert-only for it; the other layers are its to maintain.
+grant usage on schema raw, staging, marts, warehouse to warehouse_pipeline;
+grant select, insert on all tables in schema raw to warehouse_pipeline;
+grant select, insert, update, delete on all tables in schema staging, marts to warehouse_pipeline;
+grant select, insert, update, delete on all tables in schema warehouse to warehouse_pipeline;
+grant usage on all sequences in schema warehouse to warehouse_pipeline;
+grant execute on all routines in schema warehouse, staging, marts to warehouse_pipeline;
+alter default privileges in schema raw grant select, insert on tables to warehouse_pipeline;
+alter default privileges in schema staging, marts, warehouse grant select, insert, update, delete on tables to warehouse_pipeline;
+alter default privileges in schema warehouse grant usage on sequences to warehouse_pipeline;
+alter default privileges in schema warehouse, staging, marts grant execute on routines to warehouse_pipeline;
+do $$
+declare
+    v_source record;
+begin
+    for v_source in select source_schema, source_table from warehouse.sources loop
+        if to_regclass(format('%I.%I', v_source.source_schema, v_source.source_table)) is not null then
+            execute format('grant select on %I.%I to warehouse_pipeline', v_source.source_schema, v_source.source_table);
+        end if;
+    end loop;
+end
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Row-level security on every mart
+-- ---------------------------------------------------------------------------------------------
+
+create function warehouse.enable_mart_rls(p_table_name text)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+    execute format('alter table marts.%I enable row level security', p_table_name);
+    execute format('drop policy if exists "Analysts see hashed PII only" on marts.%I', p_table_name);
+    execute format(
+        'create policy "Analysts see hashed PII only" on marts.%I for select to analyst_role using (not analytics_opt_out)',
+        p_table_name);
+    execute format('drop policy if exists "Data engineers full access" on marts.%I', p_table_name);
+    execute format(
+        'create policy "Data engineers full access" on marts.%I for select to data_engineer_role using (true)', p_table_name);
+    execute format('drop policy if exists "Pipeline maintains marts" on marts.%I', p_table_name);
+    execute format(
+        'create policy "Pipeline maintains marts" on marts.%I for all to warehouse_pipeline using (true) with check (true)',
+        p_table_name);
+end;
+$$;
+
+comment on function warehouse.enable_mart_rls(text) is
+    'Row-level security for a mart, as the seed sketches it: analysts see every row except those of users who opted out '
+    'of analytics (columns hold no PII); data engineers see all rows; the pipeline maintains them. Every mart has an '
+    'analytics_opt_out column for this.';
+
+select warehouse.enable_mart_rls(t)
+from unnest(array['marts_core_dim_users', 'marts_core_user_activity_daily', 'marts_core_auth_events']) as t;
+
+-- ---------------------------------------------------------------------------------------------
+-- Small groups: marts that could be published outside the team
+-- ---------------------------------------------------------------------------------------------
+
+insert into warehouse.metric_definitions (metric_name, value, description)
+values ('k_anonymity_min_group', 5, 'Published aggregates suppress any group with fewer people than this (k-anonymity).');
+
+create function marts.k_anonymity_min_group()
+returns integer
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+    select warehouse.metric('k_anonymity_min_group')::integer
+$$;
+
+comment on function marts.k_anonymity_min_group() is
+    'The smallest group a published aggregate may show (warehouse.metric_definitions.k_anonymity_min_group, default 5).';
+
+grant execute on function marts.k_anonymity_min_group() to analyst_role, data_engineer_role;
+
+create view marts.published_users_by_email_domain
+with (security_invoker = true)
+as
+with by_domain as (
+    select d.email_domain, count(*) as user_count
+    from marts.marts_core_dim_users as d
+    where d.deleted_at is null
+    group by d.email_domain
+),
+bucketed as (
+    select
+        case when b.user_count >= marts.k_anonymity_min_group() then b.email_domain else 'other' end as email_domain,
+        b.user_count
+    from by_domain as b
+)
+select b.email_domain, sum(b.user_count)::bigint as user_count
+from bucketed as b
+group by b.email_domain
+having sum(b.user_count) >= marts.k_anonymity_min_group();
+
+comment on view marts.published_users_by_email_domain is
+    'Publishable: users per email domain. Grain: one row per domain with at least k users; smaller domains are pooled '
+    'into "other", which is itself suppressed when smaller than k.';
+comment on column marts.published_users_by_email_domain.email_domain is 'Email domain, or other for domains with fewer than k users.';
+comment on column marts.published_users_by_email_domain.user_count is 'Users (not deleted) with that domain; at least k.';
+
+create view marts.published_signup_cohorts
+with (security_invoker = true)
+as
+select d.signup_cohort, d.lifecycle_stage, count(*)::bigint as user_count
+from marts.marts_core_dim_users as d
+where d.deleted_at is null
+group by d.signup_cohort, d.lifecycle_stage
+having count(*) >= marts.k_anonymity_min_group();
+
+comment on view marts.published_signup_cohorts is
+    'Publishable: users per sign-up cohort and lifecycle stage. Grain: one row per cohort and stage with at least k users; '
+    'smaller groups are suppressed.';
+comment on column marts.published_signup_cohorts.signup_cohort is 'Sign-up cohort (2026-01-W4).';
+comment on column marts.published_signup_cohorts.lifecycle_stage is 'Lifecycle stage today.';
+comment on column marts.published_signup_cohorts.user_count is 'Users in the group; at least k.';
+
+-- ---------------------------------------------------------------------------------------------
+-- Right to erasure
+-- ---------------------------------------------------------------------------------------------
+
+create table warehouse.user_keyed_tables (
+    table_schema text not null,
+    table_name text not null,
+    user_key_column text not null,
+    primary key (table_schema, table_name)
+);
+
+comment on table warehouse.user_keyed_tables is
+    'Every warehouse table that holds rows of an app user, with the column naming the user; one row per table. '
+    'warehouse.forget_user deletes from each. A new model with user rows must be registered here.';
+comment on column warehouse.user_keyed_tables.table_schema is 'Schema (raw, staging or marts).';
+comment on column warehouse.user_keyed_tables.table_name is 'The table.';
+comment on column warehouse.user_keyed_tables.user_key_column is 'The column holding the user id.';
+
+insert into warehouse.user_keyed_tables (table_schema, table_name, user_key_column)
+values
+    ('raw', 'raw_supabase_users', 'id'),
+    ('raw', 'raw_supabase_sessions', 'user_id'),
+    ('raw', 'raw_supabase_auth_events', 'user_id'),
+    ('staging', 'stg_supabase_users', 'user_id'),
+    ('staging', 'stg_supabase_sessions', 'user_id'),
+    ('staging', 'stg_supabase_auth_events', 'user_id'),
+    ('marts', 'marts_core_dim_users', 'user_id'),
+    ('marts', 'marts_core_user_activity_daily', 'user_id'),
+    ('marts', 'marts_core_auth_events', 'user_id');
+
+create function warehouse.forget_user(p_user_id uuid)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_table record;
+    v_deleted bigint;
+    v_counts jsonb := '{}';
+    v_hash varchar(64);
+    v_erasure_id bigint;
+begin
+    if p_user_id is null then
+        raise exception 'forget_user needs a user id';
+    end if;
+    perform warehouse.ensure_pii_salt();
+    v_hash := warehouse.salted_sha256(p_user_id::text, warehouse.pii_salt());
+
+    -- The one sanctioned exception to raw's append-only rule, for this transaction only.
+    perform set_config('warehouse.raw_write', 'erasure', true);
+    for v_table in
+        select t.table_schema, t.table_name, t.user_key_column
+        from warehouse.user_keyed_tables as t
+        order by array_position(array['marts', 'staging', 'raw'], t.table_schema), t.table_name
+    loop
+        execute format('delete from %I.%I where %I = $1', v_table.table_schema, v_table.table_name, v_table.user_key_column)
+            using p_user_id;
+        get diagnostics v_deleted = row_count;
+        v_counts := v_counts || jsonb_build_object(v_table.table_schema || '.' || v_table.table_name, v_deleted);
+    end loop;
+    perform set_config('warehouse.raw_write', '', true);
+
+    -- The pipeline's own records name users only as sample keys and captured deletions.
+    delete from warehouse.source_deletions where key_value = p_user_id::text;
+    update warehouse.quality_test_results
+    set sample_keys = array_remove(sample_keys, p_user_id::text)
+    where p_user_id::text = any (sample_keys);
+
+    insert into warehouse.erased_users as e (user_key_hash, rows_deleted)
+    values (v_hash, v_counts)
+    on conflict (user_key_hash) do update
+    set erased_at = now(), erased_by = current_user,
+        rows_deleted = (
+            select jsonb_object_agg(k, coalesce((e.rows_deleted ->> k)::bigint, 0) + coalesce((excluded.rows_deleted ->> k)::bigint, 0))
+            from jsonb_object_keys(e.rows_deleted || excluded.rows_deleted) as k
+        )
+    returning erasure_id into v_erasure_id;
+
+    return jsonb_build_object('erasure_id', v_erasure_id, 'rows_deleted', v_counts);
+end;
+$$;
+
+comment on function warehouse.forget_user(uuid) is
+    'Right to erasure: deletes every row of the user in raw, staging and marts (warehouse.user_keyed_tables; the only '
+    'sanctioned change to raw), scrubs the id from sample keys and captured deletions, and records the erasure '
+    '(salted hash of the id, time, rows per table) in warehouse.erased_users, so extraction never brings the user back. '
+    'Returns the erasure id and the rows deleted per table. Idempotent.';
+
+revoke all on function warehouse.forget_user(uuid) from warehouse_pipeline, data_engineer_role;
+
+select warehouse.revoke_api_access();
