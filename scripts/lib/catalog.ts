@@ -1,6 +1,9 @@
 // The warehouse catalog, read from the database itself: models and their lineage (warehouse.models),
 // sources (warehouse.sources), tables and columns with their comments (pg_catalog), quality tests.
+import fs from "node:fs";
+import path from "node:path";
 import type { Sql } from "postgres";
+import { projectRoot } from "./config.ts";
 
 export interface CatalogColumn { name: string; type: string; comment: string | null }
 export interface CatalogTable { schema: string; name: string; comment: string | null; columns: CatalogColumn[] }
@@ -81,4 +84,13 @@ export function renderCatalog(c: Catalog): string {
     for (const col of t.columns) out.push(`| ${col.name} | ${col.type} | ${cell(col.comment)} |`);
   }
   return out.join("\n") + "\n";
+}
+
+/** Writes docs/catalog.md from the database; returns the line to print. */
+export async function writeCatalog(sql: Sql): Promise<string> {
+  const catalog = await readCatalog(sql);
+  const file = path.join(projectRoot, "docs", "catalog.md");
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, renderCatalog(catalog));
+  return `wrote ${path.relative(projectRoot, file)}: ${catalog.models.length} models, ${catalog.tables.length} tables, ${catalog.tests.length} tests`;
 }

@@ -17,7 +17,7 @@ create table warehouse.sources (
     change_column text not null,
     raw_schema text not null default 'raw',
     raw_table text not null,
-    user_key_column text,
+    user_key_expression text,
     overlap interval not null default interval '10 minutes' check (overlap >= interval '0'),
     is_enabled boolean not null default true,
     watermark timestamptz,
@@ -37,8 +37,9 @@ comment on column warehouse.sources.primary_key_column is 'The source''s single-
 comment on column warehouse.sources.change_column is 'Change-tracking column (updated_at, or created_at for insert-only tables).';
 comment on column warehouse.sources.raw_schema is 'Schema of the raw table the source lands in.';
 comment on column warehouse.sources.raw_table is 'The raw table the source lands in.';
-comment on column warehouse.sources.user_key_column is
-    'The source column that names the app user a row belongs to (id for users, user_id for sessions): rows of an erased user are never extracted again.';
+comment on column warehouse.sources.user_key_expression is
+    'SQL over the source row s giving the app user the row belongs to (s.id for users, s.user_id for sessions, a lookup '
+    'through the pet for a pet''s health events): rows of an erased user are never extracted again. NULL: no user.';
 comment on column warehouse.sources.overlap is 'Extra look-back before the watermark, for clock skew and timestamps set by the app.';
 comment on column warehouse.sources.is_enabled is 'Whether extract_sources extracts this source.';
 comment on column warehouse.sources.watermark is
@@ -336,11 +337,11 @@ begin
     where c.source_name = p_source_name and c.raw_column is not null;
 
     -- Rows of erased users are never extracted again (only checked when someone was erased).
-    if v_source.user_key_column is not null and exists (select 1 from warehouse.erased_users) then
+    if v_source.user_key_expression is not null and exists (select 1 from warehouse.erased_users) then
         v_salt := warehouse.pii_salt();
         v_erased_filter := format(
-            'and not exists (select 1 from warehouse.erased_users as e where e.user_key_hash = warehouse.salted_sha256(s.%I::text, $5))',
-            v_source.user_key_column);
+            'and not exists (select 1 from warehouse.erased_users as e where e.user_key_hash = warehouse.salted_sha256((%s)::text, $5))',
+            v_source.user_key_expression);
     end if;
 
     -- One statement, one snapshot: the rows read, the rows written and the new watermark agree.
@@ -444,11 +445,11 @@ comment on function warehouse.record_failed_batch(text, bigint, text) is
 -- The three core sources
 -- ---------------------------------------------------------------------------------------------
 
-insert into warehouse.sources (source_name, source_schema, source_table, primary_key_column, change_column, raw_table, user_key_column)
+insert into warehouse.sources (source_name, source_schema, source_table, primary_key_column, change_column, raw_table, user_key_expression)
 values
-    ('supabase_users', 'public', 'users', 'id', 'updated_at', 'raw_supabase_users', 'id'),
-    ('supabase_sessions', 'public', 'sessions', 'id', 'updated_at', 'raw_supabase_sessions', 'user_id'),
-    ('supabase_auth_events', 'public', 'auth_events', 'id', 'created_at', 'raw_supabase_auth_events', 'user_id');
+    ('supabase_users', 'public', 'users', 'id', 'updated_at', 'raw_supabase_users', 's.id'),
+    ('supabase_sessions', 'public', 'sessions', 'id', 'updated_at', 'raw_supabase_sessions', 's.user_id'),
+    ('supabase_auth_events', 'public', 'auth_events', 'id', 'created_at', 'raw_supabase_auth_events', 's.user_id');
 
 insert into warehouse.source_columns (source_name, column_name, source_type, raw_column, extract_expression)
 values

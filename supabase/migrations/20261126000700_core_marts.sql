@@ -207,6 +207,32 @@ comment on column marts.marts_core_auth_events.analytics_opt_out is 'The user op
 comment on column marts.marts_core_auth_events._dbt_loaded_at is 'When the pipeline wrote the row.';
 
 -- ---------------------------------------------------------------------------------------------
+-- Lifecycle transitions: the history an SCD1 dimension does not keep (written by the dim model)
+-- ---------------------------------------------------------------------------------------------
+
+create table marts.marts_core_lifecycle_transitions (
+    user_id uuid not null,
+    changed_on date not null,
+    from_stage varchar(50),
+    to_stage varchar(50) not null,
+    analytics_opt_out boolean not null default false,
+    _dbt_loaded_at timestamptz default now(),
+    primary key (user_id, changed_on, to_stage)
+);
+
+create index idx_marts_lifecycle_transitions_changed_on on marts.marts_core_lifecycle_transitions (changed_on);
+
+comment on table marts.marts_core_lifecycle_transitions is
+    'Fact: lifecycle stage changes. Grain: one row per user per stage change (from_stage NULL when the user first appears). '
+    'Written by the marts_core_dim_users model whenever a user''s stage changes.';
+comment on column marts.marts_core_lifecycle_transitions.user_id is 'The user.';
+comment on column marts.marts_core_lifecycle_transitions.changed_on is 'UTC date the pipeline saw the change.';
+comment on column marts.marts_core_lifecycle_transitions.from_stage is 'Stage before; NULL for a user new to the warehouse.';
+comment on column marts.marts_core_lifecycle_transitions.to_stage is 'Stage after.';
+comment on column marts.marts_core_lifecycle_transitions.analytics_opt_out is 'The user opted out of analytics: row-level security hides the row from analysts.';
+comment on column marts.marts_core_lifecycle_transitions._dbt_loaded_at is 'When the pipeline wrote the row.';
+
+-- ---------------------------------------------------------------------------------------------
 -- Mart models
 -- ---------------------------------------------------------------------------------------------
 
@@ -456,6 +482,11 @@ begin
     get diagnostics v_touched = row_count;
     analyze pg_temp.dim_users_touched;
 
+    -- Every user's stage before this refresh, to record who moved (time alone can move anyone).
+    create temporary table if not exists dim_users_stage_before (user_id uuid primary key, lifecycle_stage varchar(50)) on commit drop;
+    truncate pg_temp.dim_users_stage_before;
+    insert into pg_temp.dim_users_stage_before select d.user_id, d.lifecycle_stage from marts.marts_core_dim_users as d;
+
     delete from marts.marts_core_dim_users as m
     using staging.stg_supabase_users as u, pg_temp.dim_users_touched as t
     where m.user_id = t.user_id and u.user_id = t.user_id and u.is_hard_deleted;
@@ -525,6 +556,19 @@ begin
     where s.user_id = m.user_id and m.lifecycle_stage is distinct from s.lifecycle_stage;
     get diagnostics v_restaged = row_count;
 
+    insert into marts.marts_core_lifecycle_transitions (user_id, changed_on, from_stage, to_stage, analytics_opt_out)
+    select d.user_id, current_date, b.lifecycle_stage, d.lifecycle_stage, d.analytics_opt_out
+    from marts.marts_core_dim_users as d
+    left join pg_temp.dim_users_stage_before as b on b.user_id = d.user_id
+    where d.lifecycle_stage is distinct from b.lifecycle_stage
+    on conflict (user_id, changed_on, to_stage) do nothing;
+
+    -- A user who opted out (or back in): their transitions follow.
+    update marts.marts_core_lifecycle_transitions as t
+    set analytics_opt_out = u.analytics_opt_out
+    from pg_temp.dim_users_touched as x, staging.stg_supabase_users as u
+    where t.user_id = x.user_id and u.user_id = x.user_id and t.analytics_opt_out is distinct from u.analytics_opt_out;
+
     v_result.rows_in := v_touched;
     v_result.rows_out := v_removed + v_upserted + v_restaged;
     return v_result;
@@ -533,7 +577,8 @@ $$;
 
 comment on function marts.refresh_marts_core_dim_users(bigint, bigint) is
     'Model marts_core_dim_users: recomputes the users touched in batches (p_from_batch, p_to_batch] from staging, '
-    'removes hard-deleted ones, then re-stages any user whose lifecycle stage changed with the date.';
+    'removes hard-deleted ones, re-stages any user whose lifecycle stage changed with the date, and records every '
+    'stage change in marts_core_lifecycle_transitions.';
 
 insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
 values

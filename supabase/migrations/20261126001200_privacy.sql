@@ -87,7 +87,7 @@ comment on function warehouse.enable_mart_rls(text) is
     'analytics_opt_out column for this.';
 
 select warehouse.enable_mart_rls(t)
-from unnest(array['marts_core_dim_users', 'marts_core_user_activity_daily', 'marts_core_auth_events']) as t;
+from unnest(array['marts_core_dim_users', 'marts_core_user_activity_daily', 'marts_core_auth_events', 'marts_core_lifecycle_transitions']) as t;
 
 -- ---------------------------------------------------------------------------------------------
 -- Small groups: marts that could be published outside the team
@@ -160,7 +160,8 @@ comment on column marts.published_signup_cohorts.user_count is 'Users in the gro
 create table warehouse.user_keyed_tables (
     table_schema text not null,
     table_name text not null,
-    user_key_column text not null,
+    user_predicate text not null,
+    erase_order integer not null default 100,
     primary key (table_schema, table_name)
 );
 
@@ -169,19 +170,47 @@ comment on table warehouse.user_keyed_tables is
     'warehouse.forget_user deletes from each. A new model with user rows must be registered here.';
 comment on column warehouse.user_keyed_tables.table_schema is 'Schema (raw, staging or marts).';
 comment on column warehouse.user_keyed_tables.table_name is 'The table.';
-comment on column warehouse.user_keyed_tables.user_key_column is 'The column holding the user id.';
+comment on column warehouse.user_keyed_tables.user_predicate is
+    'SQL predicate over the table selecting the user''s rows, with $1 the user id: user_id = $1, or through another '
+    'table (pet_id in (select id from raw.raw_supabase_pets where owner_user_id = $1)).';
+comment on column warehouse.user_keyed_tables.erase_order is 'Lower erases first: rows found through another table go before that table''s rows.';
 
-insert into warehouse.user_keyed_tables (table_schema, table_name, user_key_column)
+insert into warehouse.user_keyed_tables (table_schema, table_name, user_predicate)
 values
-    ('raw', 'raw_supabase_users', 'id'),
-    ('raw', 'raw_supabase_sessions', 'user_id'),
-    ('raw', 'raw_supabase_auth_events', 'user_id'),
-    ('staging', 'stg_supabase_users', 'user_id'),
-    ('staging', 'stg_supabase_sessions', 'user_id'),
-    ('staging', 'stg_supabase_auth_events', 'user_id'),
-    ('marts', 'marts_core_dim_users', 'user_id'),
-    ('marts', 'marts_core_user_activity_daily', 'user_id'),
-    ('marts', 'marts_core_auth_events', 'user_id');
+    ('raw', 'raw_supabase_users', 'id = $1'),
+    ('raw', 'raw_supabase_sessions', 'user_id = $1'),
+    ('raw', 'raw_supabase_auth_events', 'user_id = $1'),
+    ('staging', 'stg_supabase_users', 'user_id = $1'),
+    ('staging', 'stg_supabase_sessions', 'user_id = $1'),
+    ('staging', 'stg_supabase_auth_events', 'user_id = $1'),
+    ('marts', 'marts_core_dim_users', 'user_id = $1'),
+    ('marts', 'marts_core_user_activity_daily', 'user_id = $1'),
+    ('marts', 'marts_core_auth_events', 'user_id = $1'),
+    ('marts', 'marts_core_lifecycle_transitions', 'user_id = $1');
+
+create function warehouse.user_row_counts(p_user_id uuid)
+returns table (table_name text, row_count bigint)
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+    v_table record;
+begin
+    for v_table in
+        select t.table_schema, t.table_name, t.user_predicate from warehouse.user_keyed_tables as t
+        order by t.erase_order, array_position(array['marts', 'staging', 'raw'], t.table_schema), t.table_name
+    loop
+        table_name := v_table.table_schema || '.' || v_table.table_name;
+        execute format('select count(*) from %I.%I where %s', v_table.table_schema, v_table.table_name, v_table.user_predicate)
+            into row_count using p_user_id;
+        return next;
+    end loop;
+end;
+$$;
+
+comment on function warehouse.user_row_counts(uuid) is
+    'How many rows of a user each table of warehouse.user_keyed_tables holds: what forget_user would delete.';
 
 create function warehouse.forget_user(p_user_id uuid)
 returns jsonb
@@ -204,11 +233,11 @@ begin
     -- The one sanctioned exception to raw's append-only rule, for this transaction only.
     perform set_config('warehouse.raw_write', 'erasure', true);
     for v_table in
-        select t.table_schema, t.table_name, t.user_key_column
+        select t.table_schema, t.table_name, t.user_predicate
         from warehouse.user_keyed_tables as t
-        order by array_position(array['marts', 'staging', 'raw'], t.table_schema), t.table_name
+        order by t.erase_order, array_position(array['marts', 'staging', 'raw'], t.table_schema), t.table_name
     loop
-        execute format('delete from %I.%I where %I = $1', v_table.table_schema, v_table.table_name, v_table.user_key_column)
+        execute format('delete from %I.%I where %s', v_table.table_schema, v_table.table_name, v_table.user_predicate)
             using p_user_id;
         get diagnostics v_deleted = row_count;
         v_counts := v_counts || jsonb_build_object(v_table.table_schema || '.' || v_table.table_name, v_deleted);

@@ -91,9 +91,7 @@ select is(
     (select (result -> 'rows_deleted' ->> 'raw.raw_supabase_users')::bigint from erasure), (select raw_users from before_counts),
     'the erasure should report the raw user rows it deleted');
 select is_empty(
-    $$select t.table_schema, t.table_name from warehouse.user_keyed_tables as t
-      cross join lateral (select tests.row_count_where(t.table_schema, t.table_name, t.user_key_column, (select user_id from forgotten)) as n) as c
-      where c.n > 0$$,
+    $$select table_name from warehouse.user_row_counts((select user_id from forgotten)) where row_count > 0$$,
     'no raw, staging or mart table should hold a row of the forgotten user');
 select is((select count(*)::int from warehouse.erased_users), 1, 'one erasure record should exist');
 select is(

@@ -63,7 +63,7 @@ test("leak scan - the scan does find PII where it is (raw), so a clean result me
   assert.ok(found.some((f) => f.startsWith("raw.raw_supabase_users.email")), `raw should contain the emails: ${found}`);
 });
 
-test("metabase login - runs the seed's queries verbatim, sees marts only and no opted-out user", async () => {
+test("metabase login - runs the seed's queries verbatim and every marts view, sees marts only and no opted-out user", async () => {
   const password = "metabase-test-password-123";
   npmRunOk("metabase:login", [], { DATABASE_URL: db.url, METABASE_DB_PASSWORD: password });
   const url = new URL(db.url);
@@ -74,6 +74,13 @@ test("metabase login - runs the seed's queries verbatim, sees marts only and no 
     for (const q of ["daily_active_users", "lifecycle_distribution", "auth_method_adoption"]) {
       const rows = await mb.unsafe(analystQuery(q));
       assert.ok(rows.length > 0, `${q} should return rows`);
+    }
+    const views = await sql`
+      select c.relname from pg_class as c where c.relnamespace = 'marts'::regnamespace and c.relkind = 'v' order by 1`;
+    assert.ok(views.some((v) => v.relname === "kpi_active_users"), "the KPI views should exist");
+    for (const v of views) {
+      const rows = await mb.unsafe(`select * from ${v.relname}`);
+      assert.ok(Array.isArray(rows), `${v.relname} should be readable`);
     }
     const [visible] = await mb`select count(*)::int as n from marts_core_dim_users`;
     const [consenting] = await sql`select count(*)::int as n from public.users where not analytics_opt_out`;

@@ -71,17 +71,3 @@ comment on function tests.dblink_url() is 'Connection string for a second sessio
 
 -- pgTAP's functions must stay callable after `set local role` to a warehouse role under test.
 grant usage on schema extensions, tests to public;
-
-create or replace function tests.row_count_where(p_schema text, p_table text, p_column text, p_value uuid)
-returns bigint
-language plpgsql
-as $$
-declare
-    v_count bigint;
-begin
-    execute format('select count(*) from %I.%I where %I = $1', p_schema, p_table, p_column) into v_count using p_value;
-    return v_count;
-end;
-$$;
-
-comment on function tests.row_count_where(text, text, text, uuid) is 'Test helper: rows of a table whose column equals a value.';
