@@ -156,6 +156,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       if (e.code === "ECONNREFUSED") {
         throw new Error(`cannot connect to ${redact(url)} (is the local cluster up? npm run -s local:up)`);
       }
+      if (e.code === "42501" && e.message?.includes("session_replication_role")) {
+        throw new Error(`${e.message} (synth needs a superuser connection, e.g. the local cluster)`);
+      }
       throw err;
     }
     console.log(

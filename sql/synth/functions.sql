@@ -1,36 +1,26 @@
 -- Synthetic data helpers (schema `synth`), used by sql/synth/generate.sql and `npm run synth`.
 --
 -- Every pseudo-random number of the generator comes from these functions: a value is a pure
--- function of (seed, field name, entity number[, sub-number]), never of random(), call order,
--- plan shape or parallelism. Same inputs => same data, byte for byte.
+-- function of (seed, entity, field name), never of random(), call order, plan shape or
+-- parallelism. Same inputs => same data, byte for byte.
 --
--- Hashing: hashint8extended() is PostgreSQL's 64-bit integer hash. It hashes integer values
--- (not bytes), so it gives the same result on every platform. The field name enters as the first
--- 64 bits of md5(field); the field name is a literal at every call site, so after inlining the
--- planner folds md5(field) to a constant and a draw costs three integer hashes (~0.15 µs), far
--- cheaper than one md5 per draw. Ids use md5 (see generate.sql): md5(seed || ':user:' || n)::uuid.
+-- Hashing: hashint8extended() is PostgreSQL's 64-bit integer hash; it hashes integer values (not
+-- bytes), so it gives the same result on every platform, and costs a few dozen nanoseconds where
+-- md5() costs about a microsecond. A field name enters as synth.salt(field), the first 64 bits of
+-- md5(field): the field name is a literal at every call site, so once the planner inlines these
+-- functions it folds md5(field) to a constant.
+--   * synth.rand(seed, field, n[, k])  one uniform draw per call (per-user decisions that are
+--     few or rare).
+--   * synth.hash(base, field)          64 random bits from an entity's own 64-bit hash; the bulk
+--     generators take all the draws of a row from a few of these, sliced with synth.u16 /
+--     synth.u32 / synth.byte (16, 32 or 8 bits per draw).
 --
--- All functions are `language sql immutable` with a single-expression body, so the planner inlines
--- them into the generating queries. Idempotent (create or replace).
+-- All functions are `language sql immutable parallel safe` with a single-expression body, so the
+-- planner inlines them into the generating queries. Idempotent (create or replace).
 
 create schema if not exists synth;
 
 comment on schema synth is 'Synthetic data generator helpers (npm run synth). Not part of the warehouse.';
-
--- synth.rand(seed, field, n, k): uniform double in [0, 1) for entity (n, k) and field `field`.
--- 53 random bits, the full precision of a double.
-create or replace function synth.rand(seed bigint, field text, n bigint, k bigint default 0)
-returns double precision
-language sql
-immutable
-parallel safe
-as $$
-    select (hashint8extended(k, hashint8extended(n, hashint8extended(seed, ('x' || substr(md5(field), 1, 16))::bit(64)::bigint)))
-            & 9007199254740991)::double precision / 9007199254740992.0
-$$;
-
-comment on function synth.rand(bigint, text, bigint, bigint) is
-    'Deterministic uniform [0,1) draw for (seed, field, entity n, sub-entity k).';
 
 -- synth.salt(field): a 64-bit constant for a field name (the first 64 bits of md5(field)). Called
 -- with a literal, it is folded to a constant when the query is planned.
@@ -44,6 +34,21 @@ as $$
 $$;
 
 comment on function synth.salt(text) is 'A 64-bit constant for a field name (md5-derived; folded at plan time).';
+
+-- synth.rand(seed, field, n, k): uniform double in [0, 1) for entity (n, k) and field `field`.
+-- 53 random bits, the full precision of a double.
+create or replace function synth.rand(seed bigint, field text, n bigint, k bigint default 0)
+returns double precision
+language sql
+immutable
+parallel safe
+as $$
+    select (hashint8extended(k, hashint8extended(n, hashint8extended(seed, synth.salt(field))))
+            & 9007199254740991)::double precision / 9007199254740992.0
+$$;
+
+comment on function synth.rand(bigint, text, bigint, bigint) is
+    'Deterministic uniform [0,1) draw for (seed, field, entity n, sub-entity k).';
 
 -- synth.hash(base, field): 64 random bits for the entity whose 64-bit hash is `base`, field
 -- `field`. The bulk generators hash each entity once (base) and take every draw of a row from a

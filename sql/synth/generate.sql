@@ -40,8 +40,10 @@ set local timezone = 'UTC';
 set local work_mem = '512MB';
 set local maintenance_work_mem = '2GB';
 set local statement_timeout = 0;
--- JIT would spend seconds compiling these wide expressions and save little
+-- JIT would spend seconds compiling these wide expressions and save little; Memoize caches
+-- lateral subqueries whose inputs never repeat here (pure overhead)
 set local jit = off;
+set local enable_memoize = off;
 
 -- ---------------------------------------------------------------------------------------------
 -- Parameters
@@ -90,7 +92,8 @@ select
         when c.oid is null then
             format('comment on index %s is %L', i.indexrelid::regclass, obj_description(i.indexrelid, 'pg_class'))
         else
-            format('comment on constraint %I on %s is %L', c.conname, i.indrelid::regclass, obj_description(c.oid, 'pg_constraint'))
+            format('comment on constraint %I on %s is %L',
+                c.conname, i.indrelid::regclass, obj_description(c.oid, 'pg_constraint'))
     end as comment,
     coalesce(obj_description(i.indexrelid, 'pg_class'), obj_description(c.oid, 'pg_constraint')) is not null as has_comment
 from pg_index as i
@@ -126,10 +129,13 @@ $$;
 --   sign-up     over the 365 days before T, density growing 3x across the year (more recent
 --               sign-ups); inverse CDF of 3^x on [0,1]. Last possible sign-up: T - 1 hour.
 --   segment     by last activity: churned ~25% (nothing in the last 60+ days; only users older than
---               60 days can be), at_risk ~12% (last activity 30-60 days ago), active (within the
---               last 30 days, skewed to the last week), new (signed up in the last 30 days).
---   sessions    1 + span_days * rate, rate per user log-normal around ~0.1/day and scaled by
---               segment (churned users used the app less): ~10 sessions per user on average.
+--               60 days can be), at_risk ~14% (last activity 30-60 days ago), active ~48% (last
+--               activity within the last 30 days), new ~13% (signed up in the last 30 days; 30% of
+--               them never came back after the sign-up session).
+--   sessions    1 + span_days * rate, rate per user log-normal around 0.058/day (sigma 0.8),
+--               scaled by segment (x0.6 churned ... x1.5 new): ~10 sessions per user on average,
+--               median 4, p90 ~24, at most 400. Active users' time since their last session
+--               follows their own rate (exponential), so daily actives stay level up to T.
 --   deleted     ~3%: 12% of churned users soft-deleted 1-31 days after their last activity.
 --   device      primary device ios 42%, android 38%, web 20%.
 --   auth        {email} 42%, {email,google} 20%, {google} 17%, {apple} 8%, {email,apple} 7%,
@@ -155,7 +161,7 @@ select
     d.two_fa,
     d.verified,
     synth.u16(r.flags, 1) < 0.04 as opt_out,
-    case when e.lock = 'current' then 5 else e.failed end as failed,
+    e.failed,
     e.lock,
     a.first_name,
     a.last_name,
@@ -175,7 +181,8 @@ select
                 int8send(synth.hash(r.hbase, 'photo')) || int8send(synth.hash(r.hbase, 'photo_2')), 'base64'), 1, 22), '+/', '-_')
             || '=s96-c'
         when not 'google' = any(b.methods) and synth.u16(r.profile, 3) < 0.50 then
-            'https://cdn.petforce.app/avatars/' || synth.uuid(synth.hash(r.hbase, 'avatar'), synth.hash(r.hbase, 'avatar_2')) || '.jpg'
+            'https://cdn.petforce.app/avatars/'
+            || synth.uuid(synth.hash(r.hbase, 'avatar'), synth.hash(r.hbase, 'avatar_2')) || '.jpg'
     end as profile_photo_url,
     synth.public_ipv4(synth.hash(r.hbase, 'home_ip')) as home_ip,
     a.ios_tail,
@@ -303,6 +310,15 @@ cross join lateral (
         end::text[] as methods
     offset 0
 ) as b
+-- the user's session rate (sessions per day): base 0.058, log-normal spread between users
+-- (sigma 0.8), scaled by segment (churned users used the app less, new users explore)
+cross join lateral (
+    select
+        0.058 * exp(0.8 * synth.normal(synth.u32(r.rate, 0), synth.u32(r.rate, 1)))
+            * case b.seg when 'churned' then 0.6 when 'at_risk' then 0.8 when 'active' then 1.2 else 1.5 end
+            as rate
+    offset 0
+) as rt
 -- last activity l (the target time of the user's last session); preferred method (with two
 -- methods, the provider one 60% of the time)
 cross join lateral (
@@ -312,11 +328,15 @@ cross join lateral (
             when 'churned' then a.c + floor((p.t - 60 * 86400 - a.c) * synth.u32(r.time, 1) ^ 2)::bigint
             when 'at_risk' then greatest(a.c, p.t - 60 * 86400)
                 + floor((p.t - 30 * 86400 - greatest(a.c, p.t - 60 * 86400)) * synth.u32(r.time, 1))::bigint
-            -- active: within the last 30 days, skewed to the most recent days (~half in the last week)
-            when 'active' then p.t - floor(30 * 86400 * synth.u32(r.time, 1) ^ 2)::bigint
-            -- new: 30% never came back after signing up; the rest skewed to recent
+            -- active: the time since the last session is exponential with the user's own rate, as
+            -- in a Poisson process (so daily actives stay level up to T), truncated to 30 days
+            when 'active' then p.t - floor(86400 / rt.rate
+                * -ln(1.0 - synth.u32(r.time, 1) * (1.0 - exp(-30 * rt.rate))))::bigint
+            -- new: 30% never came back after signing up; the rest like active users, within
+            -- the days since sign-up
             else case when synth.u16(r.activity, 1) < 0.30 then a.c
-                else p.t - floor((p.t - a.c) * synth.u32(r.time, 1) ^ 2)::bigint end
+                else p.t - floor(86400 / rt.rate
+                    * -ln(1.0 - synth.u32(r.time, 1) * (1.0 - exp(-(p.t - a.c) / 86400.0 * rt.rate))))::bigint end
         end as l,
         case when cardinality(b.methods) = 1 or synth.u16(r.auth, 2) >= 0.60
             then b.methods[1] else b.methods[2] end as preferred,
@@ -330,16 +350,9 @@ cross join lateral (
         case when b.seg = 'churned' and synth.u16(r.activity, 2) < 0.12 then
             c.l + 86400 + floor(30 * 86400 * synth.u16(r.activity, 3))::bigint
         end as del,
-        -- 1 + days between sign-up and last activity x a per-user rate: base 0.058 sessions/day,
-        -- log-normal spread (sigma 0.8) between users, scaled by segment (churned users used the
-        -- app less); stochastic rounding so that short spans still get a fair share of second
-        -- sessions; at most 400
-        least(400, 1 + floor(
-            (c.l - a.c) / 86400.0
-            * 0.058 * exp(0.8 * synth.normal(synth.u32(r.rate, 0), synth.u32(r.rate, 1)))
-            * case b.seg when 'churned' then 0.6 when 'at_risk' then 0.8 when 'active' then 1.2 else 1.5 end
-            + synth.u16(r.misc, 1)
-        ))::integer as cnt,
+        -- 1 + days between sign-up and last activity x the rate, stochastically rounded (so that
+        -- short spans still get their share of second sessions), at most 400
+        least(400, 1 + floor((c.l - a.c) / 86400.0 * rt.rate + synth.u16(r.misc, 1)))::integer as cnt,
         synth.u16(r.auth, 3) < case when c.has_email then 0.15 else 0.05 end as two_fa,
         synth.u16(r.flags, 0) < case when b.methods = '{email}' then 0.69 else 0.985 end as verified
     offset 0
@@ -360,8 +373,8 @@ cross join lateral (
         end else 0 end as failed,
         case
             when d.del is not null or not c.has_email then 'none'
-            when synth.u16(r.flags, 3) < 0.012 then case when b.seg in ('active', 'new') then 'current' else 'expired' end
-            when synth.u16(r.flags, 3) < 0.015 then 'expired'
+            when synth.u16(r.flags, 3) < 0.014 then case when b.seg in ('active', 'new') then 'current' else 'expired' end
+            when synth.u16(r.flags, 3) < 0.017 then 'expired'
             else 'none'
         end as lock
     offset 0
@@ -399,12 +412,13 @@ cross join generate_series(p.t / 604800 - 60, p.t / 604800 + 1) as w(week);
 -- Sessions: cnt per user, k = 1..cnt
 -- ---------------------------------------------------------------------------------------------
 --
---   start      k = 1 is the sign-up session (2-120 s after created_at); k = cnt (the last) starts
---              in the day before l. The others are stratified over [c, l): stratum k-1 of cnt-1,
---              jittered inside, so sessions spread over the user's active life. k >= 2 are
---              then moved to a time of day from a daily curve (UTC; US evening
---              23-04h 35%, US morning/EU afternoon 11-15h 25%, 15-23h 25%, anywhere 15%) unless that
---              leaves [c, T]. All starts are before l + 1 day <= deleted_at for deleted users.
+--   start      k = 1 is the sign-up session (2-120 s after created_at); k = cnt (the last)
+--              starts at l; the others are stratified over [c, l) (stratum k-1 of cnt-2,
+--              jittered inside), so sessions spread evenly over the user's active life.
+--              Sessions k >= 2 then move to a time of day from a daily curve (UTC: US evening
+--              23-04h 35%, US morning / EU afternoon 11-15h 25%, 15-23h 25%, anywhere 15%)
+--              unless that leaves [c, T]. Every start is before l + 1 day <= deleted_at
+--              (soft-deleted users).
 --   duration   log-normal, median 10 min (sigma 1.2), 5 s to 3 days.
 --   end        start + duration, cut at deleted_at; still open (NULL) when it would end after T.
 --   device     the primary device 85%; otherwise web for phone users and a phone for web users.
@@ -483,9 +497,10 @@ from (
         select
             case
                 when g.k = 1 then u.c + 2 + floor(118 * synth.u32(h.time, 0))::bigint
-                -- the last session: within the day before l, so l (the segment) holds
-                when g.k = u.cnt then u.l - floor(least(u.l - u.c, 86400) * synth.u32(h.time, 0))::bigint
-                else u.c + floor((u.l - u.c) * (g.k - 2 + synth.u32(h.time, 0)) / (u.cnt - 1))::bigint
+                -- the last session: at l (so the segment holds)
+                when g.k = u.cnt then u.l
+                -- k = 2 .. cnt-1: stratum k-1 of cnt-2 over [c, l), jittered inside
+                else u.c + floor((u.l - u.c) * (g.k - 2 + synth.u32(h.time, 0)) / (u.cnt - 2))::bigint
             end as raw,
             case
                 when synth.u16(h.time, 2) < 0.35 then (82800 + floor(18000 * synth.u16(h.time, 3))::bigint) % 86400
@@ -561,7 +576,7 @@ insert into public.auth_events (
     id, user_id, event_type, auth_method, failure_reason, ip_address, user_agent, occurred_at, created_at
 )
 select
-    synth.uuid(ev.h, hashint8extended(i.i + 100, ss.sk)),
+    synth.uuid(hashint8extended(i.i + 100, ss.sk), hashint8extended(i.i + 200, ss.sk)),
     case when i.i <= ss.nfail and synth.u16(ev.h, 0) < 0.01 then null else s.user_id end,
     case
         when i.i <= ss.nfail then 'login_failure'
@@ -646,15 +661,29 @@ cross join lateral (
 -- Last successful login of each user: the latest login_success event
 -- ---------------------------------------------------------------------------------------------
 
+-- The latest event and its address in one hash aggregate, without sorting ten million rows: each
+-- login_success is packed into one bigint, (seconds since T - 40,000,000 s) * 2^32 + the IPv4
+-- address as an integer, so max() picks the latest login (the higher address on a tie) and both
+-- halves unpack again. Every event is later than T - 366 days, so the time fits in 26 bits.
+-- (Aggregated first, then joined to this run's users: a join on 1M groups, not on 10M events.)
 create temp table synth_last_login on commit drop as
-select distinct on (e.user_id)
-    e.user_id,
-    e.occurred_at,
-    e.ip_address
-from public.auth_events as e
-join synth_user as u on u.id = e.user_id
-where e.event_type = 'login_success'
-order by e.user_id, e.occurred_at desc, e.ip_address;
+select
+    x.user_id,
+    to_timestamp(p.t - 40000000 + x.packed / 4294967296) as occurred_at,
+    '0.0.0.0'::inet + x.packed % 4294967296 as ip_address
+from synth_params as p
+cross join (
+    select
+        e.user_id,
+        max((extract(epoch from e.occurred_at)::bigint - (p.t - 40000000)) * 4294967296
+            + (e.ip_address - '0.0.0.0'::inet)) as packed
+    from synth_params as p
+    cross join public.auth_events as e
+    -- (IPv4 only: rows of other users that --append keeps may have IPv6 addresses)
+    where e.event_type = 'login_success' and family(e.ip_address) = 4
+    group by e.user_id
+) as x
+join synth_user as u on u.id = x.user_id;
 
 analyze synth_last_login;
 
@@ -664,9 +693,11 @@ analyze synth_last_login;
 --
 --   failed > 0, no current lock  `failed` failed logins 30 s apart, somewhere between the last
 --                                login and T: failed_login_attempts counts exactly them.
---   lock 'current'               5 failed logins ending at lock_at (after the last login, within
---                                the 23 hours before T), locked for 24 hours => until after T;
---                                then 0-2 attempts refused with account_locked.
+--   lock 'current'               5 failed logins ending at lock_at (5+ minutes after the last
+--                                login, within the 6 hours before T), locked for 24 hours: until
+--                                18-24 hours after T, so still locked at any time of the as-of day
+--                                (UTC); then 0-2 attempts refused with account_locked. (No lock if
+--                                the last login was in the last 10 minutes before T.)
 --   lock 'expired'               the same burst between sign-up and the last login - 1 day; the
 --                                lock ran out before the last (successful) login. Users whose
 --                                history is too short for that get no lock.
@@ -678,6 +709,8 @@ select
     l.occurred_at as last_login_at,
     l.ip_address as last_login_ip,
     case when u.lock = 'current' then 0 else u.failed end as tail_failures,
+    -- failed_login_attempts: the burst that locked the account, or the failures since the login
+    case when u.lock <> 'current' then u.failed when x.lock_at is not null then 5 else 0 end as failed,
     x.burst_start,
     x.lock_at,
     x.lock_at + 86400 as locked_until,
@@ -692,9 +725,11 @@ cross join lateral (
     select
         y.ll + 60 + floor(greatest(0, p.t - y.ll - 210) * synth.rand(p.seed, 'tail_failures', u.n))::bigint as burst_start,
         case u.lock
-            when 'current' then least(p.t - 1, greatest(
-                y.ll + 300 + floor(greatest(0, p.t - y.ll - 600) * synth.rand(p.seed, 'lock_at', u.n))::bigint,
-                p.t - 82800 + floor(79200 * synth.rand(p.seed, 'lock_at_2', u.n))::bigint))
+            -- in the 6 hours before T and at least 5 minutes after the last login (no lock if
+            -- that login was in the last 10 minutes before T)
+            when 'current' then case when y.ll <= p.t - 600 then greatest(
+                y.ll + 300,
+                p.t - 21600 + floor(21000 * synth.rand(p.seed, 'lock_at', u.n))::bigint) end
             when 'expired' then case when y.ll - u.c > 87000 then
                 u.c + 300 + floor((y.ll - u.c - 87000) * synth.rand(p.seed, 'lock_at', u.n))::bigint end
         end as lock_at
@@ -716,7 +751,7 @@ insert into public.users (
 select
     u.id, u.email, u.verified, u.hashed_password, u.first_name, u.last_name, u.profile_photo_url,
     u.methods, u.preferred, u.two_fa, to_timestamp(tl.locked_until),
-    u.failed, tl.last_login_at, tl.last_login_ip, to_timestamp(u.c),
+    tl.failed, tl.last_login_at, tl.last_login_ip, to_timestamp(u.c),
     greatest(to_timestamp(u.c), tl.last_login_at, to_timestamp(tl.last_change), to_timestamp(u.del)),
     to_timestamp(u.del),
     u.opt_out
@@ -765,7 +800,8 @@ cross join lateral (
     -- attempts refused while locked (before T and before the lock ran out)
     select
         20 + j, 'email', 'account_locked',
-        tl.lock_at + 60 + floor((least(p.t, tl.locked_until) - tl.lock_at - 60) * synth.rand(p.seed, 'lock_refused', u.n, j))::bigint
+        tl.lock_at + 60
+            + floor((least(p.t, tl.locked_until) - tl.lock_at - 60) * synth.rand(p.seed, 'lock_refused', u.n, j))::bigint
     from generate_series(1, tl.lock_attempts) as j
     where least(p.t, tl.locked_until) - tl.lock_at > 60
 ) as ev
