@@ -118,6 +118,10 @@ export async function synth(url: string, options: SynthOptions): Promise<SynthRe
       await tx.unsafe(readSql("functions.sql"));
       if (!options.append) await tx.unsafe("truncate public.auth_events, public.sessions, public.users cascade");
       await tx.unsafe(readSql("generate.sql"));
+      // Further domains (pets, product usage): sql/synth/domain_*.sql, in name order, after the core.
+      for (const file of fs.readdirSync(path.join(projectRoot, "sql", "synth")).filter((f) => /^domain_.*\.sql$/.test(f)).sort()) {
+        await tx.unsafe(readSql(file));
+      }
       // rows inserted by this transaction (exact; cheaper than counting the tables)
       const rows = await tx<{ relname: string; inserted: string }[]>`
         select relname, n_tup_ins::text as inserted

@@ -138,40 +138,47 @@ create table raw.raw_supabase_auth_events (
     _extracted_at timestamptz not null default now()
 ) partition by range (extracted_date);
 
--- Shared metadata columns: documented once per table by a loop, so the wording is identical.
-do $$
-declare
-    v_table text;
+create function warehouse.prepare_raw_table(p_table_name text)
+returns void
+language plpgsql
+set search_path = ''
+as $$
 begin
-    foreach v_table in array array['raw_supabase_users', 'raw_supabase_sessions', 'raw_supabase_auth_events'] loop
-        execute format($c$comment on column raw.%I.extracted_at is 'When the extraction batch that wrote this row started (UTC).'$c$, v_table);
-        execute format($c$comment on column raw.%I.extracted_date is 'UTC date of extracted_at; the monthly partition key.'$c$, v_table);
-        execute format($c$comment on column raw.%I.source_system is 'The system the row came from (supabase).'$c$, v_table);
-        execute format($c$comment on column raw.%I.batch_id is 'The extraction batch (warehouse.extract_batches) that wrote this row.'$c$, v_table);
-        execute format($c$comment on column raw.%I.changed_at is 'Value of the source''s change-tracking column for this version; deletion time for tombstones.'$c$, v_table);
-        execute format($c$comment on column raw.%I.is_tombstone is 'True when the row records a hard delete in the source: only the key and changed_at are set.'$c$, v_table);
-        execute format($c$comment on column raw.%I.row_hash is 'MD5 of the extracted content; the same key and hash means a version already in raw.'$c$, v_table);
-        execute format($c$comment on column raw.%I._extracted_at is 'When this row was written (seed metadata column).'$c$, v_table);
-        execute format('create index on raw.%I (id, row_hash)', v_table);
-        execute format('create index on raw.%I using brin (batch_id)', v_table);
-        execute format(
-            'create trigger raw_append_only before update or delete on raw.%I
-                for each row execute function warehouse.refuse_raw_change()', v_table);
-        execute format(
-            'create trigger raw_append_only_truncate before truncate on raw.%I
-                for each statement execute function warehouse.refuse_raw_change()', v_table);
-        execute format('create table raw.%I partition of raw.%I default', v_table || '_default', v_table);
-        execute format(
-            'create trigger raw_append_only_truncate before truncate on raw.%I
-                for each statement execute function warehouse.refuse_raw_change()', v_table || '_default');
-        execute format(
-            $c$comment on table raw.%I is 'DEFAULT partition of raw.%I: rows whose month had no partition yet. ensure_partitions moves them out.'$c$,
-            v_table || '_default', v_table);
-        insert into warehouse.partitioned_tables (table_schema, table_name, partition_column)
-        values ('raw', v_table, 'extracted_date');
-    end loop;
-end
+    execute format($c$comment on column raw.%I.extracted_at is 'When the extraction batch that wrote this row started (UTC).'$c$, p_table_name);
+    execute format($c$comment on column raw.%I.extracted_date is 'UTC date of extracted_at; the monthly partition key.'$c$, p_table_name);
+    execute format($c$comment on column raw.%I.source_system is 'The system the row came from (supabase).'$c$, p_table_name);
+    execute format($c$comment on column raw.%I.batch_id is 'The extraction batch (warehouse.extract_batches) that wrote this row.'$c$, p_table_name);
+    execute format($c$comment on column raw.%I.changed_at is 'Value of the source''s change-tracking column for this version; deletion time for tombstones.'$c$, p_table_name);
+    execute format($c$comment on column raw.%I.is_tombstone is 'True when the row records a hard delete in the source: only the key and changed_at are set.'$c$, p_table_name);
+    execute format($c$comment on column raw.%I.row_hash is 'MD5 of the extracted content; the same key and hash means a version already in raw.'$c$, p_table_name);
+    execute format($c$comment on column raw.%I._extracted_at is 'When this row was written (seed metadata column).'$c$, p_table_name);
+    execute format('create index on raw.%I (id, row_hash)', p_table_name);
+    execute format('create index on raw.%I using brin (batch_id)', p_table_name);
+    execute format(
+        'create trigger raw_append_only before update or delete on raw.%I
+            for each row execute function warehouse.refuse_raw_change()', p_table_name);
+    execute format(
+        'create trigger raw_append_only_truncate before truncate on raw.%I
+            for each statement execute function warehouse.refuse_raw_change()', p_table_name);
+    execute format('create table raw.%I partition of raw.%I default', p_table_name || '_default', p_table_name);
+    execute format(
+        'create trigger raw_append_only_truncate before truncate on raw.%I
+            for each statement execute function warehouse.refuse_raw_change()', p_table_name || '_default');
+    execute format(
+        $c$comment on table raw.%I is 'DEFAULT partition of raw.%I: rows whose month had no partition yet. ensure_partitions moves them out.'$c$,
+        p_table_name || '_default', p_table_name);
+    insert into warehouse.partitioned_tables (table_schema, table_name, partition_column)
+    values ('raw', p_table_name, 'extracted_date');
+end;
 $$;
+
+comment on function warehouse.prepare_raw_table(text) is
+    'Makes a new raw table (created with the shared metadata columns, partitioned by extracted_date) a raw table like '
+    'the others: metadata comments, dedup and batch indexes, append-only triggers, DEFAULT partition, partition upkeep. '
+    'Call warehouse.ensure_partitions() after it.';
+
+select warehouse.prepare_raw_table(t)
+from unnest(array['raw_supabase_users', 'raw_supabase_sessions', 'raw_supabase_auth_events']) as t;
 
 comment on table raw.raw_supabase_users is
     'Raw users: one row per extracted version of an app user (public.users), append-only, partitioned by extraction month. '
