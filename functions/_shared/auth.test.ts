@@ -1,4 +1,4 @@
-import { constantTimeEqual, isAuthorized } from "./auth.ts";
+import { constantTimeEqual, isAuthorized, rejectUnlessAuthorizedPost } from "./auth.ts";
 
 function assert(cond: boolean, msg: string) {
   if (!cond) throw new Error(msg);
@@ -26,4 +26,12 @@ Deno.test("auth - constant-time comparison still compares", () => {
   assert(constantTimeEqual("abc", "abc"), "equal");
   assert(!constantTimeEqual("abc", "abd"), "differs");
   assert(!constantTimeEqual("abc", "abcd"), "length differs");
+});
+
+Deno.test("auth - the gate answers 405 to a GET and 401 to a POST without the key", async () => {
+  const get = rejectUnlessAuthorizedPost(new Request("http://127.0.0.1/x"), creds);
+  assert(get?.status === 405 && get.headers.get("allow") === "POST", "GET should be 405 with Allow: POST");
+  const post = rejectUnlessAuthorizedPost(req({}), creds);
+  assert(post?.status === 401 && (await post.json()).error === "unauthorized", "POST without key should be 401");
+  assert(rejectUnlessAuthorizedPost(req({ "x-warehouse-secret": "shared-secret" }), creds) === null, "an authorised POST goes on");
 });

@@ -21,3 +21,17 @@ export function isAuthorized(req: Request, creds: Credentials): boolean {
   if (creds.sharedSecret && secret && constantTimeEqual(secret, creds.sharedSecret)) return true;
   return false;
 }
+
+/** The common gate of every warehouse function: POST only (405), then the key (401). Null when the request may go on. */
+export function rejectUnlessAuthorizedPost(req: Request, creds: Credentials): Response | null {
+  if (req.method !== "POST") {
+    return new Response(JSON.stringify({ error: "method not allowed: use POST" }), {
+      status: 405,
+      headers: { "content-type": "application/json", allow: "POST" },
+    });
+  }
+  if (!isAuthorized(req, creds)) {
+    return new Response(JSON.stringify({ error: "unauthorized" }), { status: 401, headers: { "content-type": "application/json" } });
+  }
+  return null;
+}

@@ -2,7 +2,7 @@
 // sent by a script), parses the pgaudit lines about the warehouse and stores one audit row per statement.
 // The database is a dependency (insertRows), so the handler is tested without one.
 import { z } from "zod";
-import { isAuthorized } from "../_shared/auth.ts";
+import { rejectUnlessAuthorizedPost } from "../_shared/auth.ts";
 import { internalError, json, parseBody } from "../_shared/http.ts";
 import type { Config } from "./config.ts";
 import { type AuditRow, parseAuditBatch } from "./parse.ts";
@@ -43,13 +43,8 @@ async function decompressed(req: Request): Promise<Request | Response> {
 
 export function createHandler(config: Config, deps: Deps): (req: Request) => Promise<Response> {
   return async (req) => {
-    if (req.method !== "POST") {
-      return new Response(JSON.stringify({ error: "method not allowed" }), {
-        status: 405,
-        headers: { "content-type": "application/json", allow: "POST" },
-      });
-    }
-    if (!isAuthorized(req, config.credentials)) return json(401, { error: "unauthorized" });
+    const rejected = rejectUnlessAuthorizedPost(req, config.credentials);
+    if (rejected) return rejected;
 
     const plain = await decompressed(req);
     if (plain instanceof Response) return plain;

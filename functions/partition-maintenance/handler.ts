@@ -4,7 +4,7 @@
 //   409  a pipeline or another maintenance run holds the warehouse lock (nothing was done)
 //   500  anything else, never with the internal error
 import { z } from "zod";
-import { isAuthorized } from "../_shared/auth.ts";
+import { rejectUnlessAuthorizedPost } from "../_shared/auth.ts";
 import { internalError, json, parseBody } from "../_shared/http.ts";
 import type { Config } from "./config.ts";
 import { FutureAsOfError, type MaintenanceOptions, type MaintenanceSummary } from "./maintenance.ts";
@@ -35,13 +35,8 @@ export function createHandler(config: HandlerConfig, deps: HandlerDeps): (req: R
   const creds = { serviceRoleKey: config.serviceRoleKey, sharedSecret: config.sharedSecret };
   const today = deps.today ?? utcToday;
   return async (req) => {
-    if (req.method !== "POST") {
-      return new Response(JSON.stringify({ error: "method not allowed: use POST" }), {
-        status: 405,
-        headers: { "content-type": "application/json", allow: "POST" },
-      });
-    }
-    if (!isAuthorized(req, creds)) return json(401, { error: "unauthorized" });
+    const rejected = rejectUnlessAuthorizedPost(req, creds);
+    if (rejected) return rejected;
     const body = await parseBody(req, requestSchema(today()));
     if (body instanceof Response) return body;
     try {

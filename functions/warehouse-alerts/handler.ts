@@ -1,6 +1,6 @@
 // The warehouse-alerts HTTP handler: POST, authorized, optional { "limit" }, then one drain of the outbox.
 import { z } from "zod";
-import { isAuthorized } from "../_shared/auth.ts";
+import { rejectUnlessAuthorizedPost } from "../_shared/auth.ts";
 import { internalError, json, parseBody } from "../_shared/http.ts";
 import type { Config } from "./config.ts";
 import { drainOutbox, type Outbox, type PostResult } from "./drain.ts";
@@ -24,13 +24,8 @@ export function createHandler(config: HandlerConfig, deps: HandlerDeps): (req: R
   const creds = { serviceRoleKey: config.serviceRoleKey, sharedSecret: config.sharedSecret };
   const format = (row: unknown) => formatAlert(parseAlert(row), { reportUrl: config.reportUrl });
   return async (req) => {
-    if (req.method !== "POST") {
-      return new Response(JSON.stringify({ error: "method not allowed: use POST" }), {
-        status: 405,
-        headers: { "content-type": "application/json", allow: "POST" },
-      });
-    }
-    if (!isAuthorized(req, creds)) return json(401, { error: "unauthorized" });
+    const rejected = rejectUnlessAuthorizedPost(req, creds);
+    if (rejected) return rejected;
     const body = await parseBody(req, requestSchema);
     if (body instanceof Response) return body;
     if (!deps.post) {
