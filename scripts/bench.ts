@@ -33,7 +33,7 @@ runMain(async () => {
   const rows: Array<[string, string]> = [];
   try {
     const made = await timed(`synthetic data (${users.toLocaleString("en-US")} users)`, rows, () =>
-      synth(db.url, { users, seed: 42, asOf: new Date().toISOString().slice(0, 10), append: false }));
+      synth(db.url, { users, seed: 42, asOf: new Date().toISOString().slice(0, 10), append: false, allowRemote: false }));
     rows.push(["  rows", `${made.users} users, ${made.sessions} sessions, ${made.authEvents} auth events`]);
     const first = await timed("first pipeline run (full load)", rows, () => runPipeline(sql));
     for (const s of (await readRun(sql, first)).steps) rows.push([`  ${s.step_name} ${s.target ?? ""}`.trimEnd(), `${(s.seconds ?? 0).toFixed(1)} s`]);

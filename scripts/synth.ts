@@ -19,7 +19,8 @@ const usage = `usage: npm run synth -- [--users N] [--seed S] [--as-of YYYY-MM-D
   --seed S          seed of every pseudo-random choice (default 42)
   --as-of DATE      the last day of the generated year, UTC (default: today UTC); nothing is
                     later than 06:00 UTC that day
-  --append          keep the rows already there (default: empty the three tables first)`;
+  --append          keep the rows already there (default: empty the three tables first)
+  --allow-remote    allow emptying the tables of a database that is not on this machine (scratch only)`;
 
 function todayUtc(): string {
   return new Date().toISOString().slice(0, 10);
@@ -50,6 +51,7 @@ const optionsSchema = z.object({
     .refine((s) => s >= "2000-01-01" && s <= "2100-12-31", "--as-of must be between 2000-01-01 and 2100-12-31")
     .default(todayUtc),
   append: z.boolean().default(false),
+  allowRemote: z.boolean().default(false),
   help: z.boolean().default(false),
 });
 
@@ -68,6 +70,7 @@ export function parseOptions(argv: string[]): SynthOptions | null {
         seed: { type: "string" },
         "as-of": { type: "string" },
         append: { type: "boolean" },
+        "allow-remote": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -81,6 +84,7 @@ export function parseOptions(argv: string[]): SynthOptions | null {
     seed: values.seed,
     asOf: values["as-of"],
     append: values.append,
+    allowRemote: values["allow-remote"],
     help: values.help,
   });
   if (!parsed.success) throw new Error(parsed.error.issues[0].message);
@@ -152,6 +156,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       return;
     }
     const url = databaseUrl(loadEnv());
+    // synth empties the app's tables: only on a loopback database unless the caller says otherwise.
+    const host = new URL(url).hostname;
+    if (!options.append && !options.allowRemote && !["127.0.0.1", "localhost", "[::1]", "::1"].includes(host)) {
+      throw new Error(
+        `refusing to empty public.users, sessions and auth_events on ${host}: synth replaces the app's data. ` +
+          "Use --allow-remote only for a scratch database.",
+      );
+    }
     let result: SynthResult;
     try {
       result = await synth(url, options);
