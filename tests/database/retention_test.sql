@@ -5,7 +5,9 @@ select plan(33);
 -- The seed's periods, as rows.
 select results_eq(
     $$select table_schema, table_name, layer, retain_months, method, date_column
-      from warehouse.retention_policies order by table_schema, table_name$$,
+      from warehouse.retention_policies
+      where table_name ~ '^(raw_supabase_|stg_supabase_)(users|sessions|auth_events)$|^marts_core_'
+      order by table_schema, table_name$$,
     $$values ('marts', 'marts_core_auth_events', 'marts', 60, 'delete_rows', 'event_date'),
              ('marts', 'marts_core_user_activity_daily', 'marts', 60, 'delete_rows', 'activity_date'),
              ('raw', 'raw_supabase_auth_events', 'raw', 24, 'drop_partitions', 'extracted_date'),
@@ -150,14 +152,14 @@ insert into staging.stg_supabase_users (user_id, email_hash, created_at, _batch_
 values ('00000000-0000-4000-8000-00000000d001', repeat('d', 64), now() - interval '10 years', 0);
 
 select results_eq(
-    $$select table_name, row_count from warehouse.rows_due_for_retention() order by 1$$,
+    $$select table_name, row_count from warehouse.rows_due_for_retention() where row_count > 0 order by 1$$,
     $$values ('marts.marts_core_auth_events', 1::bigint), ('marts.marts_core_user_activity_daily', 1::bigint),
              ('staging.stg_supabase_auth_events', 1::bigint), ('staging.stg_supabase_sessions', 1::bigint)$$,
     'rows_due_for_retention should count one old row per table, without deleting');
 select throws_like($$select * from warehouse.apply_row_retention(current_date + 1)$$, '%after today%',
     'apply_row_retention should refuse an as-of date in the future');
 select results_eq(
-    $$select table_name, rows_deleted from warehouse.apply_row_retention() order by 1$$,
+    $$select table_name, rows_deleted from warehouse.apply_row_retention() where rows_deleted > 0 order by 1$$,
     $$values ('marts.marts_core_auth_events', 1::bigint), ('marts.marts_core_user_activity_daily', 1::bigint),
              ('staging.stg_supabase_auth_events', 1::bigint), ('staging.stg_supabase_sessions', 1::bigint)$$,
     'apply_row_retention should delete the one old row of each table');
