@@ -61,6 +61,8 @@ const runRow = z.object({
 });
 const freshnessRow = z.object({ test_name: z.string(), status: z.string(), message: z.string().nullable(), checked_at: instant });
 const layerRow = z.object({ layer: z.string(), row_count: count });
+const vaccinationRow = z.object({ species: z.string(), pet_count: count, up_to_date_count: count, overdue_count: count, no_record_count: count, up_to_date_share: decimal });
+const featureAdoptionRow = z.object({ feature_name: z.string(), users_last_30_days: count, active_users_last_30_days: count, adoption_rate: decimal.nullable() });
 
 export type ActiveUsersRow = z.infer<typeof activeUsersRow>;
 export type CohortRow = z.infer<typeof cohortRow>;
@@ -71,6 +73,8 @@ export type AdoptionRow = z.infer<typeof adoptionRow>;
 export type RunRow = z.infer<typeof runRow>;
 export type FreshnessRow = z.infer<typeof freshnessRow>;
 export type LayerRow = z.infer<typeof layerRow>;
+export type VaccinationRow = z.infer<typeof vaccinationRow>;
+export type FeatureAdoptionRow = z.infer<typeof featureAdoptionRow>;
 
 export interface ReportData {
   activeUsers: ActiveUsersRow[];
@@ -79,6 +83,10 @@ export interface ReportData {
   lifecycleMovement: MovementRow[];
   lifecycleDistribution: DistributionRow[];
   authMethodAdoption: AdoptionRow[];
+  /** Pets: share of pets up to date on vaccines, by species (marts.kpi_vaccination_compliance). */
+  vaccinationCompliance: VaccinationRow[];
+  /** Product: users of each feature in the last 30 days (marts.kpi_feature_adoption). */
+  featureAdoption: FeatureAdoptionRow[];
   health: {
     /** The most recent runs (skipped runs left out), newest first. */
     runs: RunRow[];
@@ -129,6 +137,14 @@ export async function readReportData(sql: Sql, opts: { recentRuns?: number } = {
         select preferred_auth_method, user_count
         from marts.kpi_auth_method_adoption
         order by user_count desc, preferred_auth_method`);
+    const vaccinationCompliance = parseRows("kpi_vaccination_compliance", vaccinationRow, await tx`
+        select species, pet_count, up_to_date_count, overdue_count, no_record_count, up_to_date_share
+        from marts.kpi_vaccination_compliance
+        order by pet_count desc, species`);
+    const featureAdoption = parseRows("kpi_feature_adoption", featureAdoptionRow, await tx`
+        select feature_name, users_last_30_days, active_users_last_30_days, adoption_rate
+        from marts.kpi_feature_adoption
+        order by users_last_30_days desc, feature_name`);
     const runs = parseRows("pipeline_health", runRow, await tx`
         select run_id, status, full_refresh, started_at, finished_at, failing_tests, tests_run, tests_passed, tests_warned
         from marts.pipeline_health
@@ -157,6 +173,8 @@ export async function readReportData(sql: Sql, opts: { recentRuns?: number } = {
       lifecycleMovement,
       lifecycleDistribution,
       authMethodAdoption,
+      vaccinationCompliance,
+      featureAdoption,
       health: { runs, freshness, layerRows, layerRowsUnavailable },
     };
   })) as ReportData;
@@ -508,6 +526,45 @@ function lifecycleDistributionChart(data: ReportData): string {
   );
 }
 
+function vaccinationComplianceChart(data: ReportData): string {
+  const rows = data.vaccinationCompliance;
+  if (rows.length === 0) return figure("vaccination-compliance", "Vaccination compliance", "Pets up to date on vaccines", empty("pets"));
+  const bars: Bar[] = rows.map((r, i) => ({
+    key: r.species,
+    label: label(r.species),
+    value: r.up_to_date_count,
+    color: methodColors[i % methodColors.length],
+    valueText: `${pct(r.up_to_date_share)} of ${fmt(r.pet_count)}`,
+    extra: { share: r.up_to_date_share, pets: r.pet_count, overdue: r.overdue_count },
+  }));
+  return figure(
+    "vaccination-compliance",
+    "Vaccination compliance",
+    "Pets up to date on their vaccines, by species (proactive care starts here)",
+    barChart("vaccination-compliance-svg", "Pets up to date on vaccines by species", rows.map((r) => `${r.species}: ${r.up_to_date_count} of ${r.pet_count}`).join(", "), "vaccination", bars),
+    { note: `Overdue: ${rows.map((r) => `${label(r.species)} ${fmt(r.overdue_count)}`).join(" · ")}` },
+  );
+}
+
+function featureAdoptionChart(data: ReportData): string {
+  const rows = data.featureAdoption;
+  if (rows.length === 0) return figure("feature-adoption", "Feature adoption", "Users of each feature, last 30 days", empty("feature use"));
+  const bars: Bar[] = rows.map((r, i) => ({
+    key: r.feature_name,
+    label: label(r.feature_name),
+    value: r.users_last_30_days,
+    color: methodColors[i % methodColors.length],
+    valueText: `${fmt(r.users_last_30_days)}${r.adoption_rate === null ? "" : ` · ${pct(r.adoption_rate)}`}`,
+    extra: { rate: r.adoption_rate ?? "" },
+  }));
+  return figure(
+    "feature-adoption",
+    "Feature adoption",
+    `Users of each feature in the last 30 days, and their share of the ${fmt(rows[0].active_users_last_30_days)} active users`,
+    barChart("feature-adoption-svg", "Users per feature, last 30 days", rows.map((r) => `${r.feature_name}: ${r.users_last_30_days}`).join(", "), "feature-adoption", bars),
+  );
+}
+
 function lifecycleMovementTable(data: ReportData): string {
   const weeks = [...new Set(data.lifecycleMovement.map((r) => r.week))].sort().slice(-8);
   const rows = data.lifecycleMovement.filter((r) => weeks.includes(r.week));
@@ -790,12 +847,14 @@ export function renderReport(data: ReportData, opts: RenderOptions): string {
     ${lifecycleDistributionChart(data)}
     ${authFunnelChart(data)}
     ${adoptionChart(data)}
+    ${vaccinationComplianceChart(data)}
+    ${featureAdoptionChart(data)}
     ${cohortHeatmap(data)}
     ${lifecycleMovementTable(data)}
     ${healthPanel(data)}
   </div>
 </main>
-<footer>Read from the <code>marts</code> schema as <code>analyst_role</code>: the KPI views (<code>kpi_*</code>) and the run-health views (<code>pipeline_*</code>). Dates are UTC.</footer>
+<footer>Read from the <code>marts</code> schema as <code>analyst_role</code>: the KPI views (<code>kpi_*</code>, users, pets and product usage) and the run-health views (<code>pipeline_*</code>). Dates are UTC.</footer>
 </body>
 </html>
 `;

@@ -208,6 +208,20 @@ test("report - sign-in method adoption matches the operational users", async () 
   assert.deepEqual(values, [...values].sort((a, b) => b - a), "bars from most to least used");
 });
 
+test("report - vaccination compliance and feature adoption chart what the pets and product marts say", async () => {
+  // The views themselves are checked against the operational tables in pets.test.ts and product.test.ts.
+  const asAnalyst = async (text: string) => sql.begin(async (tx) => {
+    await tx`set local role analyst_role`;
+    return await tx.unsafe(text);
+  });
+  const vaccination = await asAnalyst("select species, up_to_date_count::int as n from marts.kpi_vaccination_compliance");
+  assert.ok(vaccination.length >= 2, "the synthetic pets should cover several species");
+  assert.deepEqual(byX(await marks("vaccination-compliance", "vaccination")), toNum(vaccination, "species", "n"));
+  const adoption = await asAnalyst("select feature_name, users_last_30_days::int as n from marts.kpi_feature_adoption");
+  assert.ok(adoption.length >= 5, "the synthetic product events should use most features");
+  assert.deepEqual(byX(await marks("feature-adoption", "feature-adoption")), toNum(adoption, "feature_name", "n"));
+});
+
 test("report - the sign-in funnel matches login attempts and successes per method over the last 12 weeks", async () => {
   const expected = await sql`
     select coalesce(e.auth_method, 'unknown') as method,
@@ -325,6 +339,8 @@ test("report - text from the database is escaped, so a hostile name stays text",
     lifecycleMovement: [{ week: "2026-11-23", from_stage: "(new)", to_stage: evil, users: 1 }],
     lifecycleDistribution: [{ lifecycle_stage: evil, user_count: 1, pct: 100 }],
     authMethodAdoption: [{ preferred_auth_method: evil, user_count: 1 }],
+    vaccinationCompliance: [{ species: evil, pet_count: 2, up_to_date_count: 1, overdue_count: 1, no_record_count: 0, up_to_date_share: 0.5 }],
+    featureAdoption: [{ feature_name: evil, users_last_30_days: 1, active_users_last_30_days: 2, adoption_rate: 0.5 }],
     health: {
       runs: [{ run_id: 7, status: "failed", full_refresh: false, started_at: "2026-11-26T06:00:00.000Z", finished_at: "2026-11-26T06:01:00.000Z", failing_tests: [evil], tests_run: 3, tests_passed: 1, tests_warned: 1 }],
       freshness: [{ test_name: evil, status: "fail", message: evil, checked_at: "2026-11-26T06:00:30.000Z" }],
