@@ -152,16 +152,30 @@ test("cli - docs prints the catalog with the Mermaid lineage of every model", as
 });
 
 /** Rows of a user in every raw, staging and mart table with a user column, found from the catalog. */
-async function rowsOfUser(userId: string): Promise<Record<string, number>> {
+/**
+ * The user's rows in every raw, staging and mart table, found from the catalog (not from the
+ * warehouse's own registry): by user_id or owner_user_id, by id in raw users, or through the user's
+ * pets (pet_id, given as ids taken before any erasure) for tables that name no user.
+ */
+async function petsOf(userId: string): Promise<string[]> {
+  return (await sql`select distinct id::text from raw.raw_supabase_pets where owner_user_id = ${userId}`).map((r) => r.id);
+}
+async function rowsOfUser(userId: string, petIds: string[]): Promise<Record<string, number>> {
   const tables = await sql`
-    select c.table_schema, c.table_name, c.column_name
+    select c.table_schema, c.table_name,
+           (array_agg(c.column_name order by array_position(array['user_id', 'owner_user_id', 'id', 'pet_id'], c.column_name::text)))[1] as column_name
     from information_schema.columns as c
     join pg_class as k on k.oid = format('%I.%I', c.table_schema, c.table_name)::regclass
     where c.table_schema in ('raw', 'staging', 'marts') and k.relkind in ('r', 'p') and not k.relispartition
-      and (c.column_name = 'user_id' or (c.table_schema = 'raw' and c.table_name = 'raw_supabase_users' and c.column_name = 'id'))`;
+      and (c.column_name in ('user_id', 'owner_user_id', 'pet_id')
+           or (c.table_schema = 'raw' and c.table_name = 'raw_supabase_users' and c.column_name = 'id'))
+    group by 1, 2`;
   const counts: Record<string, number> = {};
   for (const t of tables) {
-    const [{ n }] = await sql`select count(*)::int as n from ${sql(t.table_schema)}.${sql(t.table_name)} where ${sql(t.column_name)} = ${userId}`;
+    const [{ n }] = t.column_name === "pet_id"
+      ? await sql`select count(*)::int as n from ${sql(t.table_schema)}.${sql(t.table_name)}
+                  where pet_id::text in ${sql(petIds.length ? petIds : ["none"])}`
+      : await sql`select count(*)::int as n from ${sql(t.table_schema)}.${sql(t.table_name)} where ${sql(t.column_name)} = ${userId}`;
     counts[`${t.table_schema}.${t.table_name}`] = n;
   }
   return counts;
@@ -169,7 +183,8 @@ async function rowsOfUser(userId: string): Promise<Record<string, number>> {
 
 test("cli - forget without --yes shows what it would delete, deletes nothing and exits 1", async () => {
   const [{ user_id }] = await sql`select user_id::text from marts.marts_core_user_activity_daily order by user_id limit 1`;
-  const before = await rowsOfUser(user_id);
+  const pets = await petsOf(user_id);
+  const before = await rowsOfUser(user_id, pets);
   const r = warehouse("forget", user_id);
   assert.equal(r.code, 1, show(r));
   assert.equal(lines(r.stderr).length, 1, show(r));
@@ -177,7 +192,7 @@ test("cli - forget without --yes shows what it would delete, deletes nothing and
   for (const [table, n] of Object.entries(before)) {
     if (n > 0) assert.match(r.stdout, new RegExp(`^\\s+${table.replace(".", "\\.")}\\s+${n}$`, "m"), `${table} should show ${n} rows`);
   }
-  assert.deepEqual(await rowsOfUser(user_id), before);
+  assert.deepEqual(await rowsOfUser(user_id, pets), before);
 });
 
 test("cli - forget <user id> --yes removes the user from raw, staging and marts and prints the erasure", async () => {
@@ -185,14 +200,17 @@ test("cli - forget <user id> --yes removes the user from raw, staging and marts 
     select a.user_id::text from marts.marts_core_user_activity_daily as a
     where exists (select from raw.raw_supabase_sessions as s where s.user_id = a.user_id)
       and exists (select from raw.raw_supabase_auth_events as e where e.user_id = a.user_id)
+      and exists (select from raw.raw_supabase_pets as p where p.owner_user_id = a.user_id)
     group by 1 order by count(*) desc, 1 limit 1`;
-  const before = await rowsOfUser(user_id);
+  const pets = await petsOf(user_id);
+  const before = await rowsOfUser(user_id, pets);
+  assert.ok(pets.length > 0 && before["raw.raw_supabase_health_events"] > 0, "the user should have pets with health events");
   for (const layer of ["raw", "staging", "marts"]) {
     assert.ok(Object.entries(before).some(([t, n]) => t.startsWith(`${layer}.`) && n > 0), `the user should have ${layer} rows`);
   }
   const r = warehouse("forget", user_id.toUpperCase(), "--yes");
   assert.equal(r.code, 0, show(r));
-  const after = await rowsOfUser(user_id);
+  const after = await rowsOfUser(user_id, pets);
   assert.deepEqual(after, Object.fromEntries(Object.keys(before).map((t) => [t, 0])), "no row of the user should be left");
 
   const [erasure] = await sql`select erasure_id::int, rows_deleted from warehouse.erased_users order by erasure_id desc limit 1`;
