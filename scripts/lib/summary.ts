@@ -1,8 +1,6 @@
 // The warehouse at a glance, from the marts and the run log: what `npm start` and the CLI print.
-import fs from "node:fs";
-import path from "node:path";
 import type { Sql } from "postgres";
-import { projectRoot } from "./config.ts";
+import { analystQuery, asAnalyst } from "./analyst.ts";
 
 export interface WarehouseSummary {
   run: { run_id: number; status: string; error: string | null; tests_run: number; tests_passed: number; tests_warned: number };
@@ -10,16 +8,6 @@ export interface WarehouseSummary {
   dau: Array<{ activity_date: string; dau: number }>;
   lifecycle: Array<{ lifecycle_stage: string; user_count: number; pct: number }>;
   authMethods: Array<{ preferred_auth_method: string; user_count: number }>;
-}
-
-/** The seed's example query of sql/analyst, run as written, as an analyst would (marts on the search path). */
-async function seedQuery<T>(sql: Sql, name: string): Promise<T[]> {
-  const text = fs.readFileSync(path.join(projectRoot, "sql", "analyst", `${name}.sql`), "utf8");
-  return (await sql.begin(async (tx) => {
-    await tx`set local role analyst_role`;
-    await tx`set local search_path = marts`;
-    return await tx.unsafe(text);
-  })) as unknown as T[];
 }
 
 export async function readSummary(sql: Sql, runId: number): Promise<WarehouseSummary> {
@@ -47,9 +35,9 @@ export async function readSummary(sql: Sql, runId: number): Promise<WarehouseSum
   return {
     run: run as WarehouseSummary["run"],
     rowsPerLayer: ["raw", "staging", "marts"].map((layer) => ({ layer, rows: totals.get(layer) ?? 0 })),
-    dau: num(await seedQuery(sql, "daily_active_users")) as WarehouseSummary["dau"],
-    lifecycle: num(await seedQuery(sql, "lifecycle_distribution")) as WarehouseSummary["lifecycle"],
-    authMethods: num(await seedQuery(sql, "auth_method_adoption")) as WarehouseSummary["authMethods"],
+    dau: num(await asAnalyst(sql, analystQuery("daily_active_users"))) as WarehouseSummary["dau"],
+    lifecycle: num(await asAnalyst(sql, analystQuery("lifecycle_distribution"))) as WarehouseSummary["lifecycle"],
+    authMethods: num(await asAnalyst(sql, analystQuery("auth_method_adoption"))) as WarehouseSummary["authMethods"],
   };
 }
 

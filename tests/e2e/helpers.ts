@@ -1,8 +1,6 @@
 // Shared helpers for end-to-end tests: run the project's own npm scripts as a person would, and
 // query the database they produced.
 import { spawnSync } from "node:child_process";
-import fs from "node:fs";
-import path from "node:path";
 import postgres from "postgres";
 import { projectRoot } from "../../scripts/lib/config.ts";
 
@@ -34,16 +32,5 @@ export function connect(url: string) {
   return postgres(url, { max: 2, onnotice: () => {} });
 }
 
-/** Runs SQL as an analyst would: role analyst_role, unqualified names resolving in marts. */
-export async function asAnalyst<T>(sql: ReturnType<typeof connect>, text: string): Promise<T[]> {
-  return (await sql.begin(async (tx) => {
-    await tx`set local role analyst_role`;
-    await tx`set local search_path = marts`;
-    return await tx.unsafe(text);
-  })) as unknown as T[];
-}
 
-/** A file of sql/analyst, as written there. */
-export function analystQuery(name: string): string {
-  return fs.readFileSync(path.join(projectRoot, "sql", "analyst", `${name}.sql`), "utf8");
-}
+export { analystQuery, asAnalyst } from "../../scripts/lib/analyst.ts";

@@ -210,14 +210,10 @@ test("report - sign-in method adoption matches the operational users", async () 
 
 test("report - vaccination compliance and feature adoption chart what the pets and product marts say", async () => {
   // The views themselves are checked against the operational tables in pets.test.ts and product.test.ts.
-  const asAnalyst = async (text: string) => sql.begin(async (tx) => {
-    await tx`set local role analyst_role`;
-    return await tx.unsafe(text);
-  });
-  const vaccination = await asAnalyst("select species, up_to_date_count::int as n from marts.kpi_vaccination_compliance");
+  const vaccination = await asAnalyst<Record<string, unknown>>(sql, "select species, up_to_date_count::int as n from marts.kpi_vaccination_compliance");
   assert.ok(vaccination.length >= 2, "the synthetic pets should cover several species");
   assert.deepEqual(byX(await marks("vaccination-compliance", "vaccination")), toNum(vaccination, "species", "n"));
-  const adoption = await asAnalyst("select feature_name, users_last_30_days::int as n from marts.kpi_feature_adoption");
+  const adoption = await asAnalyst<Record<string, unknown>>(sql, "select feature_name, users_last_30_days::int as n from marts.kpi_feature_adoption");
   assert.ok(adoption.length >= 5, "the synthetic product events should use most features");
   assert.deepEqual(byX(await marks("feature-adoption", "feature-adoption")), toNum(adoption, "feature_name", "n"));
 });
