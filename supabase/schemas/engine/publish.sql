@@ -1,0 +1,192 @@
+-- Write–audit–publish. All staging and mart changes of a run happen in one transaction: the models
+-- run in dependency order, the quality tests of each layer run against the uncommitted result, and
+-- only if no error-severity test fails is the transaction committed (published). Otherwise it is
+-- rolled back: analysts keep seeing the last good state (MVCC: nothing uncommitted is ever visible),
+-- the run is marked failed, the failing tests are named, and the test results are kept.
+
+-- The transform: models, tests, publish
+create function warehouse.step_json(
+    p_step_name text,
+    p_target text,
+    p_status text,
+    p_started_at timestamptz,
+    p_rows_in bigint,
+    p_rows_out bigint,
+    p_detail jsonb default null,
+    p_error text default null
+)
+returns jsonb
+language sql
+volatile
+set search_path = ''
+as $$
+    select jsonb_build_object(
+        'step_name', p_step_name, 'target', p_target, 'status', p_status, 'started_at', p_started_at,
+        'finished_at', clock_timestamp(), 'rows_in', p_rows_in, 'rows_out', p_rows_out, 'detail', p_detail, 'error', p_error)
+$$;
+
+comment on function warehouse.step_json(text, text, text, timestamptz, bigint, bigint, jsonb, text) is
+    'A step log entry kept in memory while the transform runs (it may be rolled back); written to pipeline_steps afterwards.';
+
+create function warehouse.refresh_model(p_model_name text, p_run_id bigint, p_to_batch bigint)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_model warehouse.models;
+    v_from bigint;
+    v_started_at timestamptz := clock_timestamp();
+    v_result warehouse.refresh_result;
+begin
+    select * into strict v_model from warehouse.models where model_name = p_model_name;
+    select s.last_batch_id into v_from from warehouse.model_state as s where s.model_name = p_model_name;
+    v_from := coalesce(v_from, 0);
+    execute format('select * from %s($1, $2)', v_model.refresh_function::regproc) into v_result using v_from, p_to_batch;
+    insert into warehouse.model_state as s (model_name, last_batch_id, last_run_id, refreshed_at)
+    values (p_model_name, p_to_batch, p_run_id, now())
+    on conflict (model_name) do update
+    set last_batch_id = excluded.last_batch_id, last_run_id = excluded.last_run_id, refreshed_at = excluded.refreshed_at;
+    return warehouse.step_json('model', p_model_name, 'succeeded', v_started_at, v_result.rows_in, v_result.rows_out,
+        jsonb_build_object('from_batch', v_from, 'to_batch', p_to_batch));
+end;
+$$;
+
+comment on function warehouse.refresh_model(text, bigint, bigint) is
+    'Applies the batches after a model''s position up to p_to_batch with its refresh function, advances its position, '
+    'and returns the step log entry.';
+
+create function warehouse.clear_models_for_full_refresh()
+returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_model record;
+    v_count integer := 0;
+begin
+    -- DELETE, not TRUNCATE: analysts keep reading the old rows until the rebuild commits.
+    for v_model in
+        select m.target_schema, m.target_table
+        from warehouse.model_order() as o
+        join warehouse.models as m on m.model_name = o.model_name
+        order by o.depth desc, o.model_name
+    loop
+        execute format('delete from %I.%I', v_model.target_schema, v_model.target_table);
+        v_count := v_count + 1;
+    end loop;
+    update warehouse.model_state set last_batch_id = 0;
+    return v_count;
+end;
+$$;
+
+comment on function warehouse.clear_models_for_full_refresh() is
+    'Full refresh (backfill): empties every model table, downstream first, and resets every position to 0.';
+
+create function warehouse.transform_and_publish(p_run_id bigint, p_full_refresh boolean default false)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_to_batch bigint;
+    v_steps jsonb := '[]';
+    v_results warehouse.quality_test_results[] := '{}';
+    v_layer_results warehouse.quality_test_results[];
+    v_failing text[] := '{}';
+    v_layer text;
+    v_model text;
+    v_current text;
+    v_started_at timestamptz;
+    v_status text := 'published';
+    v_error text;
+begin
+    perform warehouse.ensure_pii_salt();
+    select coalesce(max(b.batch_id), 0) into v_to_batch from warehouse.extract_batches as b where b.status = 'succeeded';
+
+    begin
+        if p_full_refresh then
+            v_current := 'full refresh';
+            perform warehouse.clear_models_for_full_refresh();
+        end if;
+        foreach v_layer in array array['staging', 'marts'] loop
+            for v_model in select o.model_name from warehouse.model_order() as o where o.layer = v_layer order by o.depth, o.model_name loop
+                v_current := v_model;
+                v_steps := v_steps || warehouse.refresh_model(v_model, p_run_id, v_to_batch);
+            end loop;
+
+            v_current := v_layer || ' tests';
+            v_started_at := clock_timestamp();
+            select coalesce(array_agg(r order by r.model_name, r.test_name), '{}') into v_layer_results
+            from warehouse.run_quality_tests(p_run_id, array(select m.model_name from warehouse.models as m where m.layer = v_layer)) as r;
+            v_results := v_results || v_layer_results;
+            v_failing := warehouse.failing_tests(v_layer_results);
+            v_steps := v_steps || warehouse.step_json('test', v_layer,
+                case when cardinality(v_failing) = 0 then 'succeeded' else 'failed' end, v_started_at,
+                cardinality(v_layer_results), (select count(*) from unnest(v_layer_results) as r where r.status <> 'pass'),
+                jsonb_build_object('failing_tests', v_failing,
+                    'warnings', (select coalesce(jsonb_agg(r.test_name), '[]') from unnest(v_layer_results) as r where r.status = 'warn')));
+            if cardinality(v_failing) > 0 then
+                raise exception 'quality gate: % failed', array_to_string(v_failing, ', ') using errcode = 'PF001';
+            end if;
+        end loop;
+    exception
+        when sqlstate 'PF001' then
+            v_status := 'blocked';
+            v_error := sqlerrm;
+        when others then
+            v_status := 'failed';
+            get stacked diagnostics v_error = message_text;
+            v_error := format('%s failed: %s', v_current, v_error);
+            v_steps := v_steps || warehouse.step_json('model', v_current, 'failed', clock_timestamp(), null, null, null, v_error);
+    end;
+
+    -- The work above is committed by the caller only if published; log what happened either way.
+    insert into warehouse.pipeline_steps (run_id, step_name, target, status, started_at, finished_at, rows_in, rows_out, error, detail)
+    select p_run_id, s ->> 'step_name', s ->> 'target',
+        case when v_status = 'published' or s ->> 'status' = 'failed' then s ->> 'status' else 'rolled_back' end,
+        (s ->> 'started_at')::timestamptz, (s ->> 'finished_at')::timestamptz,
+        (s ->> 'rows_in')::bigint, (s ->> 'rows_out')::bigint, s ->> 'error', s -> 'detail'
+    from jsonb_array_elements(v_steps) with ordinality as e (s, n)
+    order by e.n;
+    perform warehouse.record_quality_results(v_results);
+    insert into warehouse.pipeline_steps (run_id, step_name, target, status, finished_at, rows_in, rows_out, error, detail)
+    values (p_run_id, 'publish', 'staging, marts', case when v_status = 'published' then 'succeeded' else 'failed' end,
+        clock_timestamp(), null, null, v_error,
+        jsonb_build_object('to_batch', v_to_batch, 'tests', cardinality(v_results),
+            'tests_failed', (select count(*) from unnest(v_results) as r where r.status in ('fail', 'error')),
+            'tests_warned', (select count(*) from unnest(v_results) as r where r.status = 'warn')));
+
+    return jsonb_build_object('status', v_status, 'failing_tests', to_jsonb(v_failing), 'error', v_error);
+end;
+$$;
+
+comment on function warehouse.transform_and_publish(bigint, boolean) is
+    'Write–audit–publish: runs the staging models, their tests, the mart models, their tests, all in one subtransaction; '
+    'rolls it back if an error-severity test fails or a model errors, so analysts never see the result. Logs the steps '
+    'and test results either way. Returns {status: published|blocked|failed, failing_tests, error}.';
+
+create function warehouse.analyze_published_tables()
+returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_table record;
+    v_count integer := 0;
+begin
+    for v_table in
+        select m.target_schema as table_schema, m.target_table as table_name from warehouse.models as m
+        union
+        select s.raw_schema, s.raw_table from warehouse.sources as s
+    loop
+        execute format('analyze %I.%I', v_table.table_schema, v_table.table_name);
+        v_count := v_count + 1;
+    end loop;
+    return v_count;
+end;
+$$;
+
+comment on function warehouse.analyze_published_tables() is
+    'Refreshes planner statistics of the raw and model tables after a publish: analysts'' queries plan well, and row '
+    'estimates in summaries are current. Returns the number of tables analysed.';

@@ -1,0 +1,168 @@
+create table marts.marts_product_funnel_events (
+    user_id uuid not null,
+    funnel_name varchar(50) not null,
+    step_name varchar(50) not null,
+    step_number smallint not null,
+    reached_at timestamptz not null,
+    previous_step_reached_at timestamptz,
+    seconds_from_previous_step bigint,
+    converted_to_next boolean not null default false,
+    analytics_opt_out boolean not null default false,
+    _dbt_loaded_at timestamptz default now(),
+    primary key (user_id, funnel_name, step_name)
+);
+
+create index idx_marts_funnel_events_funnel_step on marts.marts_product_funnel_events (funnel_name, step_number);
+
+comment on table marts.marts_product_funnel_events is
+    'Fact: funnel progress. Grain: one row per funnel step per user (per funnel), at the first time the user reached it. '
+    'Use: funnel analysis, drop-off identification.';
+comment on column marts.marts_product_funnel_events.user_id is 'The user.';
+comment on column marts.marts_product_funnel_events.funnel_name is 'The funnel (onboarding, premium_upgrade).';
+comment on column marts.marts_product_funnel_events.step_name is 'The step reached.';
+comment on column marts.marts_product_funnel_events.step_number is 'Its position in the funnel, from 1.';
+comment on column marts.marts_product_funnel_events.reached_at is 'The first time the user reached the step.';
+comment on column marts.marts_product_funnel_events.previous_step_reached_at is 'When the user first reached the previous step (step_number - 1); NULL for step 1 or when never reached.';
+comment on column marts.marts_product_funnel_events.seconds_from_previous_step is 'Seconds from previous_step_reached_at to reached_at; never negative in published data.';
+comment on column marts.marts_product_funnel_events.converted_to_next is 'The user also reached the next step (step_number + 1) of the funnel; false at its last step.';
+comment on column marts.marts_product_funnel_events.analytics_opt_out is 'The user opted out of analytics: row-level security hides the row from analysts.';
+comment on column marts.marts_product_funnel_events._dbt_loaded_at is 'When the pipeline wrote the row.';
+
+create function marts.refresh_marts_product_funnel_events(p_from_batch bigint, p_to_batch bigint)
+returns warehouse.refresh_result
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_touched bigint;
+    v_removed bigint;
+    v_deleted bigint;
+    v_inserted bigint;
+    v_opt_out bigint;
+    v_result warehouse.refresh_result;
+begin
+    -- The (user, funnel) pairs whose funnel_step events changed in these batches: each is recomputed whole,
+    -- since a step's row depends on its neighbours.
+    create temporary table if not exists funnel_touched (user_id uuid not null, funnel_name varchar(50) not null) on commit drop;
+    truncate pg_temp.funnel_touched;
+    insert into pg_temp.funnel_touched (user_id, funnel_name)
+    select distinct e.user_id, e.funnel_name
+    from staging.stg_supabase_product_events as e
+    where e._batch_id > p_from_batch and e._batch_id <= p_to_batch
+      and e.event_name = 'funnel_step' and e.user_id is not null and e.funnel_name is not null;
+    get diagnostics v_touched = row_count;
+    analyze pg_temp.funnel_touched;
+
+    delete from marts.marts_product_funnel_events as m
+    using staging.stg_supabase_users as u
+    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch and u.is_hard_deleted and m.user_id = u.user_id;
+    get diagnostics v_removed = row_count;
+
+    delete from marts.marts_product_funnel_events as m
+    using pg_temp.funnel_touched as t
+    where m.user_id = t.user_id and m.funnel_name = t.funnel_name;
+    get diagnostics v_deleted = row_count;
+
+    insert into marts.marts_product_funnel_events (
+        user_id, funnel_name, step_name, step_number, reached_at, previous_step_reached_at, seconds_from_previous_step,
+        converted_to_next, analytics_opt_out, _dbt_loaded_at
+    )
+    with steps as (
+        select e.user_id, e.funnel_name, e.funnel_step as step_name, min(e.step_number) as step_number,
+               min(e.occurred_at) as reached_at
+        from staging.stg_supabase_product_events as e
+        join pg_temp.funnel_touched as t on t.user_id = e.user_id and t.funnel_name = e.funnel_name
+        where e.event_name = 'funnel_step' and not e.is_hard_deleted
+          and e.funnel_step is not null and e.step_number is not null and e.occurred_at is not null
+        group by 1, 2, 3
+    ),
+    by_number as (
+        select s.user_id, s.funnel_name, s.step_number, min(s.reached_at) as reached_at
+        from steps as s
+        group by 1, 2, 3
+    ),
+    neighbours as (
+        select
+            b.user_id,
+            b.funnel_name,
+            b.step_number,
+            case when lag(b.step_number) over w = b.step_number - 1 then lag(b.reached_at) over w end as previous_step_reached_at,
+            coalesce(lead(b.step_number) over w = b.step_number + 1, false) as converted_to_next
+        from by_number as b
+        window w as (partition by b.user_id, b.funnel_name order by b.step_number)
+    ),
+    final as (
+        select
+            s.user_id,
+            s.funnel_name,
+            s.step_name,
+            s.step_number,
+            s.reached_at,
+            n.previous_step_reached_at,
+            extract(epoch from s.reached_at - n.previous_step_reached_at)::bigint as seconds_from_previous_step,
+            n.converted_to_next,
+            coalesce(u.analytics_opt_out, false) as analytics_opt_out,
+            now() as _dbt_loaded_at
+        from steps as s
+        join neighbours as n
+            on n.user_id = s.user_id and n.funnel_name = s.funnel_name and n.step_number = s.step_number
+        left join staging.stg_supabase_users as u on u.user_id = s.user_id
+        where not coalesce(u.is_hard_deleted, false)
+    )
+    select * from final;
+    get diagnostics v_inserted = row_count;
+
+    update marts.marts_product_funnel_events as m
+    set analytics_opt_out = u.analytics_opt_out, _dbt_loaded_at = now()
+    from staging.stg_supabase_users as u
+    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
+      and m.user_id = u.user_id and m.analytics_opt_out is distinct from u.analytics_opt_out;
+    get diagnostics v_opt_out = row_count;
+
+    v_result.rows_in := v_touched;
+    v_result.rows_out := v_removed + v_deleted + v_inserted + v_opt_out;
+    return v_result;
+end;
+$$;
+
+comment on function marts.refresh_marts_product_funnel_events(bigint, bigint) is
+    'Model marts_product_funnel_events: recomputes every step of the (user, funnel) pairs whose funnel_step events '
+    'changed in batches (p_from_batch, p_to_batch] from staging (first reach per step, time from the previous step, '
+    'whether the next was reached), removes hard-deleted users and follows opt-out changes; rows_in counts the pairs.';
+
+insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
+values
+    ('marts_product_funnel_events', 'marts', 'marts', 'marts_product_funnel_events',
+        '{staging.stg_supabase_product_events,staging.stg_supabase_users}',
+        'marts.refresh_marts_product_funnel_events', 'one row per funnel step per user (per funnel)');
+
+insert into warehouse.model_state (model_name) values ('marts_product_funnel_events');
+
+select warehouse.enable_mart_rls('marts_product_funnel_events');
+
+insert into warehouse.user_keyed_tables (table_schema, table_name, user_predicate)
+values
+    ('marts', 'marts_product_funnel_events', 'user_id = $1');
+
+insert into warehouse.quality_tests (test_name, model_name, table_schema, table_name, kind, column_name, key_column, params, severity, description)
+values
+    ('marts_product_funnel_events__pk__unique', 'marts_product_funnel_events', 'marts', 'marts_product_funnel_events',
+        'unique', null, null, '{"columns": ["user_id", "funnel_name", "step_name"]}', 'error', 'One row per funnel step per user.'),
+    ('marts_product_funnel_events__user_id__not_null', 'marts_product_funnel_events', 'marts', 'marts_product_funnel_events',
+        'not_null', 'user_id', null, '{}', 'error', 'Every funnel row has a user.'),
+    ('marts_product_funnel_events__reached_at__not_null', 'marts_product_funnel_events', 'marts', 'marts_product_funnel_events',
+        'not_null', 'reached_at', 'user_id', '{}', 'error', 'Every funnel step has the time it was reached.'),
+    ('marts_product_funnel_events__funnel_name__accepted_values', 'marts_product_funnel_events', 'marts', 'marts_product_funnel_events',
+        'accepted_values', 'funnel_name', 'user_id', '{"values": ["onboarding", "premium_upgrade"]}', 'warn',
+        'Funnels are the ones the app tracks (warn: a new funnel can ship before the warehouse knows it).'),
+    ('marts_product_funnel_events__step_before_previous', 'marts_product_funnel_events', 'marts', 'marts_product_funnel_events',
+        'expression', null, 'user_id', '{"where": "seconds_from_previous_step < 0"}', 'error',
+        'No funnel step is reached before its previous step (a client clock or tracking bug).'),
+    ('marts_product_funnel_events__user_id__relationships', 'marts_product_funnel_events', 'marts', 'marts_product_funnel_events',
+        'relationships', 'user_id', 'user_id', '{"to_schema": "marts", "to_table": "marts_core_dim_users", "to_column": "user_id"}', 'warn',
+        'Funnel steps name known users.');
+
+insert into warehouse.retention_policies (table_schema, table_name, layer, retain_months, method, date_column, description)
+values
+    ('marts', 'marts_product_funnel_events', 'marts', 60, 'delete_rows', 'reached_at',
+        'Marts keep 5 years of funnel steps, by the time reached.');
