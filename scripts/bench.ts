@@ -10,7 +10,7 @@ import { z } from "zod";
 import { runMain } from "./lib/cli.ts";
 import { projectRoot } from "./lib/config.ts";
 import { readRun, runPipeline } from "./lib/pipeline.ts";
-import { synth } from "./synth.ts";
+import { defaultAsOf, synth } from "./synth.ts";
 import { startThrowaway } from "./lib/throwaway.ts";
 
 const options = z.object({ users: z.coerce.number().int().min(100).max(10_000_000).default(100_000) });
@@ -33,7 +33,7 @@ runMain(async () => {
   const rows: Array<[string, string]> = [];
   try {
     const made = await timed(`synthetic data (${users.toLocaleString("en-US")} users)`, rows, () =>
-      synth(db.url, { users, seed: 42, asOf: new Date().toISOString().slice(0, 10), append: false, allowRemote: false }));
+      synth(db.url, { users, seed: 42, asOf: defaultAsOf(), append: false, allowRemote: false }));
     rows.push(["  rows", `${made.users} users, ${made.sessions} sessions, ${made.authEvents} auth events`]);
     const first = await timed("first pipeline run (full load)", rows, () => runPipeline(sql));
     for (const s of (await readRun(sql, first)).steps) rows.push([`  ${s.step_name} ${s.target ?? ""}`.trimEnd(), `${(s.seconds ?? 0).toFixed(1)} s`]);

@@ -17,13 +17,17 @@ import { databaseUrl, loadEnv, projectRoot } from "./lib/config.ts";
 const usage = `usage: npm run synth -- [--users N] [--seed S] [--as-of YYYY-MM-DD] [--append]
   --users N         users to generate (default 10000); ~10 sessions and ~20 auth events each
   --seed S          seed of every pseudo-random choice (default 42)
-  --as-of DATE      the last day of the generated year, UTC (default: today UTC); nothing is
+  --as-of DATE      the last day of the generated year, UTC (default: the last day whose 06:00 UTC
+                    has passed, so that nothing lies in the future); nothing is
                     later than 06:00 UTC that day
   --append          keep the rows already there (default: empty the three tables first)
   --allow-remote    allow emptying the tables of a database that is not on this machine (scratch only)`;
 
-function todayUtc(): string {
-  return new Date().toISOString().slice(0, 10);
+/** The default --as-of: today (UTC) once 06:00 UTC has passed, else yesterday, so no row lies in the future. */
+export function defaultAsOf(now = new Date()): string {
+  const sixOClock = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 6));
+  const day = now >= sixOClock ? now : new Date(now.getTime() - 24 * 3600 * 1000);
+  return day.toISOString().slice(0, 10);
 }
 
 const wholeNumber = (name: string, min: number, max: number) =>
@@ -49,7 +53,7 @@ const optionsSchema = z.object({
       return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
     }, "--as-of is not a valid calendar date")
     .refine((s) => s >= "2000-01-01" && s <= "2100-12-31", "--as-of must be between 2000-01-01 and 2100-12-31")
-    .default(todayUtc),
+    .default(() => defaultAsOf()),
   append: z.boolean().default(false),
   allowRemote: z.boolean().default(false),
   help: z.boolean().default(false),

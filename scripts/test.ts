@@ -1,4 +1,7 @@
 // npm test — every suite, on a throwaway cluster that never touches the local demo data:
+//   unit       tests of pure code in tests/unit through node --test (no database)
+//   schema     npm run db:check: the migrations and the schema tree give the same database, and the
+//              manifest lists the landed migrations unchanged (1 passed or 1 failed)
 //   database   pgTAP files in tests/database through pg_prove
 //   functions  Deno tests of the Edge Functions (functions/**/*.test.ts)
 //   e2e        end-to-end tests in tests/e2e through node --test (each starts the clusters it needs)
@@ -12,8 +15,8 @@ import { psql } from "./lib/cluster.ts";
 import { migrationVersions } from "./lib/migrations.ts";
 import { startThrowaway } from "./lib/throwaway.ts";
 
-type Suite = "database" | "functions" | "e2e";
-const allSuites: Suite[] = ["database", "functions", "e2e"];
+type Suite = "unit" | "schema" | "database" | "functions" | "e2e";
+const allSuites: Suite[] = ["unit", "schema", "database", "functions", "e2e"];
 
 interface Outcome {
   suite: Suite;
@@ -21,14 +24,14 @@ interface Outcome {
   failed: number;
 }
 
-/** Runs a command, echoing its output, and returns the exit code and everything it printed. */
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; output: string }> {
+/** Runs a command, echoing its output (unless `echoOutput` is false), and returns the exit code and everything it printed. */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, echoOutput = true): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: projectRoot, env: { ...process.env, ...env } });
     let output = "";
     const echo = (chunk: Buffer) => {
       output += chunk.toString();
-      process.stdout.write(chunk);
+      if (echoOutput) process.stdout.write(chunk);
     };
     child.stdout.on("data", echo);
     child.stderr.on("data", echo);
@@ -49,6 +52,9 @@ function filesUnder(dir: string, suffix: string): string[] {
 function counts(suite: Suite, code: number, output: string): Outcome {
   let passed = 0;
   let failed = 0;
+  if (suite === "schema") {
+    return { suite, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1 };
+  }
   if (suite === "database") {
     const total = Number(/Tests=(\d+)/.exec(output)?.[1] ?? 0);
     for (const m of output.matchAll(/Failed (\d+)\/(\d+) subtests/g)) failed += Number(m[1]);
@@ -63,6 +69,19 @@ function counts(suite: Suite, code: number, output: string): Outcome {
   }
   if (code !== 0 && failed === 0) failed = 1;
   return { suite, passed, failed };
+}
+
+async function unitSuite(): Promise<Outcome> {
+  const files = filesUnder("tests/unit", ".test.ts");
+  if (files.length === 0) return { suite: "unit", passed: 0, failed: 0 };
+  const { code, output } = await run("node", ["--import", "tsx", "--test", ...files]);
+  return counts("unit", code, output);
+}
+
+/** db:check as one test: passed when the migrations and the tree agree and the manifest holds. */
+async function schemaSuite(): Promise<Outcome> {
+  const { code, output } = await run("npx", ["--no-install", "tsx", "scripts/db-check.ts"]);
+  return counts("schema", code, output);
 }
 
 async function databaseSuite(): Promise<Outcome> {
@@ -92,14 +111,34 @@ async function functionsSuite(): Promise<Outcome> {
   return counts("functions", code, output);
 }
 
+/**
+ * E2E files that run in a second `node --test` process beside the others (each file still has its
+ * own cluster): cron mostly waits for pg_cron's next minute, raw_layer mostly waits on long pipeline
+ * runs over 10,000 users; together they take about as long as all the rest, so both cores work.
+ * The second process's output is printed when both are done.
+ */
+const sideLaneE2e = ["tests/e2e/cron.test.ts", "tests/e2e/raw_layer.test.ts"];
+
 async function e2eSuite(): Promise<Outcome> {
   const files = filesUnder("tests/e2e", ".test.ts");
   if (files.length === 0) return { suite: "e2e", passed: 0, failed: 0 };
-  const { code, output } = await run("node", ["--import", "tsx", "--test", "--test-concurrency=1", ...files]);
-  return counts("e2e", code, output);
+  const lanes = [files.filter((f) => !sideLaneE2e.includes(f)), files.filter((f) => sideLaneE2e.includes(f))].filter((l) => l.length > 0);
+  const results = await Promise.all(
+    lanes.map((lane, i) => run("node", ["--import", "tsx", "--test", "--test-concurrency=1", ...lane], {}, i === 0)),
+  );
+  for (const r of results.slice(1)) process.stdout.write(r.output);
+  return results
+    .map((r) => counts("e2e", r.code, r.output))
+    .reduce((a, b) => ({ suite: "e2e", passed: a.passed + b.passed, failed: a.failed + b.failed }));
 }
 
-const suites: Record<Suite, () => Promise<Outcome>> = { database: databaseSuite, functions: functionsSuite, e2e: e2eSuite };
+const suites: Record<Suite, () => Promise<Outcome>> = {
+  unit: unitSuite,
+  schema: schemaSuite,
+  database: databaseSuite,
+  functions: functionsSuite,
+  e2e: e2eSuite,
+};
 
 runMain(async () => {
   const asked = process.argv.slice(2);

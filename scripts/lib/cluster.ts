@@ -2,6 +2,7 @@
 // pg_cron and pgaudit preloaded, pgTAP available, Supabase's roles and `extensions` schema.
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { localDatabaseUrl, projectRoot } from "./config.ts";
 
@@ -111,6 +112,37 @@ function serverSettings(c: Cluster): string {
   return lines.join("\n") + "\n";
 }
 
+/** Points a data directory at another port: rewrites the `port = N` line serverSettings appended. */
+export function setPort(dir: string, port: number): void {
+  const conf = path.join(dir, "postgresql.conf");
+  const text = fs.readFileSync(conf, "utf8");
+  if (!/^port = \d+$/m.test(text)) throw new Error(`${conf} has no "port = N" line to rewrite`);
+  fs.writeFileSync(conf, text.replace(/^port = \d+$/gm, `port = ${port}`));
+}
+
+/** Copies a stopped cluster's data directory (`cp -a`); as root, the copy is handed to `postgres`. */
+export function copyDataDir(from: string, to: string): void {
+  fs.mkdirSync(path.dirname(to), { recursive: true });
+  execFileSync("cp", ["-a", from, to]);
+  if (isRoot) execFileSync("chown", ["-R", "postgres:postgres", to]);
+}
+
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/** A free loopback port, from a random point above `from` (so that two callers rarely race for one). */
+export async function freePort(from = 55400): Promise<number> {
+  for (let port = from + Math.floor(Math.random() * 500); port < 65000; port++) {
+    if (await portIsFree(port)) return port;
+  }
+  throw new Error("no free loopback port for a throwaway cluster");
+}
+
 export function isInitialised(c: Cluster): boolean {
   return fs.existsSync(path.join(c.dir, "PG_VERSION"));
 }
@@ -144,6 +176,20 @@ export function isRunning(c: Pick<Cluster, "dir" | "binDir">): boolean {
 export function startCluster(c: Cluster): void {
   if (isRunning(c)) return;
   runPg(c.binDir, "pg_ctl", ["start", "-w", "-t", "120", "-D", c.dir, "-l", path.join(c.dir, "startup.log")], { quiet: true });
+}
+
+/** startCluster; when another process took the port meanwhile (freePort only looked), moves to another. */
+export async function startOnFreePort(c: Cluster): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      startCluster(c);
+      return;
+    } catch (err) {
+      if (attempt >= 3 || (await portIsFree(c.port))) throw err;
+      c.port = await freePort();
+      setPort(c.dir, c.port);
+    }
+  }
 }
 
 export function stopCluster(c: Pick<Cluster, "dir" | "binDir">): boolean {

@@ -16,6 +16,12 @@ const envSchema = z.object({
   FUNCTIONS_URL: z.string().url().optional(),
   WAREHOUSE_FUNCTION_SECRET: z.string().min(1).optional(),
   SLACK_WEBHOOK_URL: z.string().url().optional(),
+  // The schema tree and the migrations that db:check compares and db:migration writes to. Defaults:
+  // supabase/config.toml (schema_paths are relative to its folder), supabase/migrations, and the
+  // manifest beside the migrations folder (<migrations dir>.sha256).
+  WAREHOUSE_SCHEMA_CONFIG: z.string().min(1).optional(),
+  WAREHOUSE_MIGRATIONS_DIR: z.string().min(1).optional(),
+  WAREHOUSE_MIGRATIONS_MANIFEST: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

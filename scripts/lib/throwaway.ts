@@ -1,54 +1,67 @@
 // Throwaway clusters for tests: a fresh PostgreSQL cluster on a free loopback port, bootstrapped
 // like Supabase, with the operational schema and every migration applied. pg_cron lives only in the
-// `postgres` database, so isolation needs a whole cluster (initdb takes seconds), not a database.
+// `postgres` database, so isolation needs a whole cluster, not a database. Each one is a copy of a
+// template data directory (templates.ts) built once per content of the migrations and the rest, so
+// starting one takes a copy and a server start, not an initdb and a `supabase db push`.
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
+import { parseOptions } from "../synth.ts";
 import { loadEnv, localDatabaseUrl, projectRoot } from "./config.ts";
-import { type Cluster, ensurePackages, psql, stopCluster, upCluster } from "./cluster.ts";
-import { pushMigrations } from "./migrations.ts";
+import { type Cluster, copyDataDir, ensurePackages, freePort, setPort, startOnFreePort, stopCluster } from "./cluster.ts";
+import { baseStage, ensureTemplate, migratedStage, seededStage, type Stage } from "./templates.ts";
+
+export { freePort } from "./cluster.ts";
 
 export interface Throwaway extends Cluster {
   url: string;
   stop: () => void;
 }
 
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
+export interface ThrowawayOptions {
+  /** false: no migrations (for tests that push them). */
+  migrate?: boolean;
+  /** true: the pg_cron jobs the migrations schedule stay active. */
+  cron?: boolean;
+  /** Arguments of `npm run synth` (e.g. ["--users", "300"]): the cluster starts with exactly that data. */
+  synth?: string[];
 }
 
-export async function freePort(from = 55400): Promise<number> {
-  for (let port = from + Math.floor(Math.random() * 500); port < 65000; port++) {
-    if (await portIsFree(port)) return port;
+function stageFor(opts: ThrowawayOptions, binDir: string): Stage {
+  if (opts.migrate === false) {
+    if (opts.synth) throw new Error("startThrowaway: synthetic data needs the migrations");
+    return baseStage(binDir);
   }
-  throw new Error("no free loopback port for a throwaway cluster");
+  if (!opts.synth) return migratedStage(binDir, opts.cron === true);
+  const options = parseOptions(opts.synth);
+  if (!options) throw new Error("startThrowaway: --help is not synthetic data");
+  return seededStage(binDir, opts.cron === true, options);
 }
 
 /**
  * Starts a fresh cluster; `migrate: false` leaves the migrations out (for tests that push them).
  * The migrations schedule pg_cron jobs; a test cluster keeps them inactive (a job firing mid-test
- * would change what the test sees) unless `cron: true`.
+ * would change what the test sees) unless `cron: true`. With `synth`, it holds the data that
+ * `npm run synth -- <synth>` would have generated (same options, same as-of date).
  */
-export async function startThrowaway(name: string, opts: { migrate?: boolean; cron?: boolean } = {}): Promise<Throwaway> {
+export async function startThrowaway(name: string, opts: ThrowawayOptions = {}): Promise<Throwaway> {
   const env = loadEnv();
   ensurePackages(env.PG_BIN_DIR);
+  const template = await ensureTemplate(stageFor(opts, env.PG_BIN_DIR), env.PG_BIN_DIR);
   const port = await freePort();
   const dir = path.join(projectRoot, ".local", "throwaway", `${name}-${process.pid}-${port}`);
   fs.rmSync(dir, { recursive: true, force: true });
   const cluster: Cluster = { dir, port, binDir: env.PG_BIN_DIR, throwaway: true };
-  upCluster(cluster, () => {});
-  const url = localDatabaseUrl(port);
-  if (opts.migrate !== false) {
-    pushMigrations(url);
-    if (!opts.cron) psql(url, ["-c", "update cron.job set active = false"], { quiet: true });
-  }
   const stop = () => {
     stopCluster(cluster);
     fs.rmSync(dir, { recursive: true, force: true });
   };
-  return { ...cluster, url, stop };
+  try {
+    copyDataDir(template, dir);
+    setPort(dir, port);
+    await startOnFreePort(cluster);
+  } catch (err) {
+    stop();
+    throw err;
+  }
+  return { ...cluster, url: localDatabaseUrl(cluster.port), stop };
 }

@@ -1702,22 +1702,41 @@ create table warehouse.models (
     layer text not null check (layer in ('staging', 'marts')),
     target_schema text not null,
     target_table text not null,
-    reads text[] not null,
-    refresh_function text not null,
+    materialization text not null check (materialization in ('merge_scd1', 'recompute_keys')),
+    unique_key text[] not null check (cardinality(unique_key) > 0),
+    transformation text not null,
+    touched_function text,
+    recompute_key text[],
+    post_hook text,
     grain text not null,
-    unique (target_schema, target_table)
+    unique (target_schema, target_table),
+    check ((materialization = 'recompute_keys') = (touched_function is not null and recompute_key is not null))
 );
 
 comment on table warehouse.models is
-    'The models of the warehouse (the in-database dbt project); one row per staging or mart table.';
+    'The models of the warehouse (the in-database dbt project); one row per staging or mart table. Each row is in '
+    'the model''s own file (supabase/schemas/<layer>/...); what a model reads is derived from its SQL '
+    '(warehouse.model_lineage), never declared.';
 comment on column warehouse.models.model_name is 'Model name, the same as its table name.';
 comment on column warehouse.models.layer is 'staging or marts.';
 comment on column warehouse.models.target_schema is 'Schema of the table the model maintains.';
 comment on column warehouse.models.target_table is 'The table the model maintains.';
-comment on column warehouse.models.reads is
-    'Relations the model reads (schema.table): its lineage. A model runs after every model whose table it reads.';
-comment on column warehouse.models.refresh_function is
-    'Function (p_from_batch bigint, p_to_batch bigint) returning warehouse.refresh_result that applies those batches.';
+comment on column warehouse.models.materialization is
+    'How its table is kept (engine/materializers.sql): merge_scd1 (staging: newest version per key, SCD1) or '
+    'recompute_keys (marts: the rows of the keys a batch touched, recomputed).';
+comment on column warehouse.models.unique_key is 'The columns that identify a row: the grain as a key.';
+comment on column warehouse.models.transformation is
+    'The SQL that holds the model''s logic: for merge_scd1 the view mapping raw versions to staging rows '
+    '(<model>__projection), for recompute_keys the function (p_from_batch, p_to_batch) returning the rows of the touched keys '
+    '(<model>__rows). Its dependencies are the model''s lineage.';
+comment on column warehouse.models.touched_function is
+    'recompute_keys: the SQL function (p_from_batch, p_to_batch) returning the keys (recompute_key) whose rows those batches changed.';
+comment on column warehouse.models.recompute_key is
+    'recompute_keys: the columns touched_function returns; every row with such a key is deleted and recomputed '
+    '(the unique key, or a coarser one such as pet_id).';
+comment on column warehouse.models.post_hook is
+    'Optional SQL function (p_from_batch, p_to_batch) run after the materialization in the same transaction '
+    '(dbt''s post-hook), for what a model also keeps besides its table.';
 comment on column warehouse.models.grain is 'The grain, in words: one row per ...';
 
 create table warehouse.model_state (
@@ -1740,16 +1759,84 @@ create type warehouse.refresh_result as (
 
 comment on type warehouse.refresh_result is 'What a model refresh did: rows read from its inputs, rows written (inserted, updated or deleted).';
 
+create function warehouse.model_definition_objects()
+returns table (model_name text, classid oid, objid oid)
+language sql
+stable
+set search_path = ''
+as $$
+    select m.model_name, 'pg_catalog.pg_class'::regclass::oid, to_regclass(m.transformation)::oid
+    from warehouse.models as m
+    where m.materialization = 'merge_scd1'
+    union all
+    select m.model_name, 'pg_catalog.pg_proc'::regclass::oid, to_regprocedure(f.fn || '(bigint, bigint)')::oid
+    from warehouse.models as m
+    cross join lateral (
+        select m.transformation where m.materialization = 'recompute_keys'
+        union all select m.touched_function
+        union all select m.post_hook
+    ) as f (fn)
+    where f.fn is not null
+$$;
+
+comment on function warehouse.model_definition_objects() is
+    'The catalog objects that hold each model''s SQL: its projection view, or its rows, touched and post-hook functions.';
+
+create function warehouse.model_lineage()
+returns table (model_name text, reads text[])
+language sql
+stable
+set search_path = ''
+as $$
+    with recursive walk (model_name, classid, objid, depth) as (
+        select o.model_name, o.classid, o.objid, 0
+        from warehouse.model_definition_objects() as o
+        where o.objid is not null
+        union
+        -- a view depends on what its rewrite rule reads; a SQL function with a BEGIN ATOMIC body on
+        -- what its body reads and calls: follow both, through views and functions, to the tables
+        select w.model_name, d.refclassid, d.refobjid, w.depth + 1
+        from walk as w
+        join pg_catalog.pg_depend as d
+            on (w.classid = 'pg_catalog.pg_proc'::regclass and d.classid = w.classid and d.objid = w.objid)
+            or (w.classid = 'pg_catalog.pg_class'::regclass and d.classid = 'pg_catalog.pg_rewrite'::regclass
+                and d.objid in (select r.oid from pg_catalog.pg_rewrite as r where r.ev_class = w.objid))
+        where d.refclassid in ('pg_catalog.pg_class'::regclass, 'pg_catalog.pg_proc'::regclass)
+          and d.deptype = 'n'
+          and w.depth < 20
+    )
+    select m.model_name, coalesce((
+        select array_agg(distinct r.relation order by r.relation)
+        from (
+            select n.nspname || '.' || c.relname as relation
+            from walk as w
+            join pg_catalog.pg_class as c on c.oid = w.objid and c.relkind in ('r', 'p')
+            join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+            where w.model_name = m.model_name and w.classid = 'pg_catalog.pg_class'::regclass
+              and n.nspname in ('raw', 'staging', 'marts')
+        ) as r
+        where r.relation <> m.target_schema || '.' || m.target_table), '{}')
+    from warehouse.models as m
+$$;
+
+comment on function warehouse.model_lineage() is
+    'What each model reads, derived from its SQL (never declared): the raw, staging and mart tables its projection '
+    'view or its functions depend on in pg_depend, through views and SQL functions. A model''s own table is left out.';
+
 create function warehouse.model_order()
 returns table (model_name text, layer text, depth integer, depends_on text[])
 language sql
 stable
 set search_path = ''
 as $$
-    with recursive edges as (
+    with recursive lineage as (
+        select l.model_name, l.reads from warehouse.model_lineage() as l
+    ),
+    edges as (
         select m.model_name, d.model_name as upstream
         from warehouse.models as m
-        join warehouse.models as d on (d.target_schema || '.' || d.target_table) = any (m.reads)
+        join lineage as l on l.model_name = m.model_name
+        join warehouse.models as d on (d.target_schema || '.' || d.target_table) = any (l.reads) and d.model_name <> m.model_name
     ),
     depths as (
         select m.model_name, 0 as depth
@@ -1769,7 +1856,234 @@ as $$
 $$;
 
 comment on function warehouse.model_order() is
-    'The models in dependency order, derived from what each declares it reads: depth 0 reads only raw, depth n reads a model of depth n-1.';
+    'The models in dependency order, derived from their lineage (warehouse.model_lineage): depth 0 reads only raw, '
+    'depth n reads a model of depth n-1.';
+
+-- ===============================================================================================
+-- supabase/schemas/engine/materializers.sql
+-- ===============================================================================================
+
+-- Materializers: the one implementation of each way a model's table is kept up to date, as
+-- warehouse.extract_source is the one implementation of extraction. A model declares what is
+-- particular to it (its key and its transformation, in its own file); the materializer does the rest.
+--
+--   merge_scd1      staging: the model's view (<model>__projection) maps every raw version to a staging
+--                   row, key first, plus _batch_id, _changed_at and _is_tombstone. For the batches in
+--                   range the materializer keeps the newest version per key, upserts it where it is not
+--                   older than what staging holds (SCD1), and marks tombstoned keys hard-deleted.
+--   recompute_keys  marts: the model's touched function returns the keys (recompute_key) the batches
+--                   touched, and its rows function (<model>__rows) the mart's rows for those keys,
+--                   computed from scratch. The materializer deletes the touched keys' rows and inserts
+--                   the recomputed ones: a key whose inputs are gone simply does not come back.
+--
+-- A model that also keeps something besides its table names a post_hook, run right after. Every
+-- materializer takes the batch range (p_from_batch, p_to_batch] and returns rows in and out.
+
+create function warehouse.model_columns(p_relation regclass, p_exclude text[] default '{}')
+returns text[]
+language sql
+stable
+set search_path = ''
+as $$
+    select coalesce(array_agg(a.attname::text order by a.attnum), '{}')
+    from pg_catalog.pg_attribute as a
+    where a.attrelid = p_relation and a.attnum > 0 and not a.attisdropped and a.attname <> all (p_exclude)
+$$;
+
+comment on function warehouse.model_columns(regclass, text[]) is
+    'The columns of a table or view in their order, less the excluded ones: what a materializer copies.';
+
+create function warehouse.merge_scd1(p_model_name text, p_from_batch bigint, p_to_batch bigint)
+returns warehouse.refresh_result
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_model warehouse.models;
+    v_projection regclass;
+    v_key text;
+    v_columns text[];
+    v_sql text;
+    v_result warehouse.refresh_result;
+begin
+    select * into strict v_model from warehouse.models where model_name = p_model_name;
+    v_projection := v_model.transformation::regclass;
+    v_key := v_model.unique_key[1];
+    v_columns := warehouse.model_columns(v_projection, array['_batch_id', '_changed_at', '_is_tombstone']);
+    if v_columns[1] is distinct from v_key or cardinality(v_model.unique_key) <> 1 then
+        raise exception 'model %: a merge_scd1 projection must start with its one key column % (it starts with %)',
+            p_model_name, v_key, v_columns[1];
+    end if;
+    v_sql := format($q$
+        with new_versions as (
+            select distinct on (p.%1$I) p.*
+            from %2$s as p
+            where p._batch_id > $1 and p._batch_id <= $2
+            order by p.%1$I, p._changed_at desc nulls last, p._batch_id desc, p._is_tombstone desc
+        ),
+        merged as (
+            insert into %3$I.%4$I as s (%5$s, _changed_at, _batch_id, _dbt_loaded_at)
+            select %6$s, v._changed_at, v._batch_id, now()
+            from new_versions as v
+            where not v._is_tombstone
+            on conflict (%1$I) do update
+            set %7$s,
+                is_hard_deleted = false,
+                hard_deleted_at = null,
+                _changed_at = excluded._changed_at,
+                _batch_id = excluded._batch_id,
+                _dbt_loaded_at = excluded._dbt_loaded_at
+            where s._changed_at is null or excluded._changed_at >= s._changed_at
+            returning 1
+        ),
+        tombstoned as (
+            update %3$I.%4$I as s
+            set is_hard_deleted = true, hard_deleted_at = v._changed_at, _changed_at = v._changed_at,
+                _batch_id = v._batch_id, _dbt_loaded_at = now()
+            from new_versions as v
+            where v._is_tombstone and s.%1$I = v.%1$I and (s._changed_at is null or v._changed_at >= s._changed_at)
+            returning 1
+        )
+        select (select count(*) from new_versions), (select count(*) from merged) + (select count(*) from tombstoned)
+        $q$,
+        v_key,
+        v_projection,
+        v_model.target_schema,
+        v_model.target_table,
+        (select string_agg(format('%I', c), ', ') from unnest(v_columns) as c),
+        (select string_agg(format('v.%I', c), ', ') from unnest(v_columns) as c),
+        (select string_agg(format('%1$I = excluded.%1$I', c), ', ') from unnest(v_columns[2:]) as c));
+    execute v_sql into v_result.rows_in, v_result.rows_out using p_from_batch, p_to_batch;
+    return v_result;
+end;
+$$;
+
+comment on function warehouse.merge_scd1(text, bigint, bigint) is
+    'The staging materializer (SCD1): from the model''s projection view, the newest version per key in '
+    'batches (p_from_batch, p_to_batch] is upserted unless staging holds a newer one; tombstones mark the key '
+    'hard-deleted. rows_in: keys in the batches; rows_out: rows inserted, updated or tombstoned.';
+
+create function warehouse.recompute_keys(p_model_name text, p_from_batch bigint, p_to_batch bigint)
+returns warehouse.refresh_result
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_model warehouse.models;
+    v_touched regprocedure;
+    v_rows regprocedure;
+    v_keys text;
+    v_match text;
+    v_removed bigint;
+    v_inserted bigint;
+    v_result warehouse.refresh_result;
+begin
+    select * into strict v_model from warehouse.models where model_name = p_model_name;
+    v_touched := (v_model.touched_function || '(bigint, bigint)')::regprocedure;
+    v_rows := (v_model.transformation || '(bigint, bigint)')::regprocedure;
+    v_keys := (select string_agg(format('%I', k), ', ') from unnest(v_model.recompute_key) as k);
+    v_match := (select string_agg(format('m.%1$I = t.%1$I', k), ' and ') from unnest(v_model.recompute_key) as k);
+
+    -- The keys first, with statistics, so that the recomputation is planned for their number.
+    if to_regclass('pg_temp.recompute_touched') is not null then
+        drop table pg_temp.recompute_touched;
+    end if;
+    execute format('create temporary table recompute_touched on commit drop as select distinct %s from %s($1, $2) as t',
+        v_keys, v_touched::regproc) using p_from_batch, p_to_batch;
+    get diagnostics v_result.rows_in = row_count;
+    analyze pg_temp.recompute_touched;
+
+    -- The new rows before the old go: a touched or rows function may read the model's own table.
+    if to_regclass('pg_temp.recompute_rows') is not null then
+        drop table pg_temp.recompute_rows;
+    end if;
+    execute format('create temporary table recompute_rows on commit drop as select * from %s($1, $2)', v_rows::regproc)
+        using p_from_batch, p_to_batch;
+    -- rows_out counts the rows written and the rows that left (deleted with no recomputed row of their
+    -- key), as an upsert would: a row deleted and inserted again counts once.
+    execute format($q$
+        with deleted as (
+            delete from %1$I.%2$I as m using pg_temp.recompute_touched as t where %3$s returning %4$s
+        )
+        select count(*) from deleted as d where not exists (select 1 from pg_temp.recompute_rows as r where %5$s)
+        $q$,
+        v_model.target_schema, v_model.target_table, v_match,
+        (select string_agg(format('m.%I', k), ', ') from unnest(v_model.unique_key) as k),
+        (select string_agg(format('r.%1$I is not distinct from d.%1$I', k), ' and ') from unnest(v_model.unique_key) as k))
+        into v_removed;
+    execute format('insert into %I.%I select * from pg_temp.recompute_rows', v_model.target_schema, v_model.target_table);
+    get diagnostics v_inserted = row_count;
+    v_result.rows_out := v_inserted + v_removed;
+    return v_result;
+end;
+$$;
+
+comment on function warehouse.recompute_keys(text, bigint, bigint) is
+    'The marts materializer: the rows of the keys the model''s touched function returns for batches (p_from_batch, '
+    'p_to_batch] are deleted from its table and recomputed by its rows function. rows_in: keys touched; '
+    'rows_out: rows written plus rows that left the table (as an upsert counts them).';
+
+create function warehouse.materialize(p_model_name text, p_from_batch bigint, p_to_batch bigint)
+returns warehouse.refresh_result
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_model warehouse.models;
+    v_result warehouse.refresh_result;
+begin
+    select * into strict v_model from warehouse.models where model_name = p_model_name;
+    if v_model.materialization = 'merge_scd1' then
+        v_result := warehouse.merge_scd1(p_model_name, p_from_batch, p_to_batch);
+    else
+        v_result := warehouse.recompute_keys(p_model_name, p_from_batch, p_to_batch);
+    end if;
+    if v_model.post_hook is not null then
+        execute format('select %s($1, $2)', (v_model.post_hook || '(bigint, bigint)')::regprocedure::regproc)
+            using p_from_batch, p_to_batch;
+    end if;
+    -- Statistics now, inside the run's transaction (ANALYZE sees its uncommitted rows): the models
+    -- downstream are planned against this table as it is, not as it was before the run.
+    execute format('analyze %I.%I', v_model.target_schema, v_model.target_table);
+    return v_result;
+end;
+$$;
+
+comment on function warehouse.materialize(text, bigint, bigint) is
+    'Applies batches (p_from_batch, p_to_batch] to a model with its materializer (warehouse.models.materialization), '
+    'then its post_hook if it has one, then analyzes its table for the models downstream.';
+
+create function warehouse.comment_projection(p_projection regclass, p_model regclass)
+returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_column record;
+    v_count integer := 0;
+begin
+    for v_column in
+        select a.attname::text as name,
+               case a.attname
+                   when '_batch_id' then 'The extraction batch that wrote this raw version.'
+                   when '_changed_at' then 'Change time of this raw version; the newest per key wins.'
+                   when '_is_tombstone' then 'This raw version records a hard delete in the source.'
+                   else col_description(p_model, m.attnum)
+               end as comment
+        from pg_catalog.pg_attribute as a
+        left join pg_catalog.pg_attribute as m on m.attrelid = p_model and m.attname = a.attname and not m.attisdropped
+        where a.attrelid = p_projection and a.attnum > 0 and not a.attisdropped
+    loop
+        execute format('comment on column %s.%I is %L', p_projection, v_column.name, v_column.comment);
+        v_count := v_count + 1;
+    end loop;
+    return v_count;
+end;
+$$;
+
+comment on function warehouse.comment_projection(regclass, regclass) is
+    'Gives a staging model''s projection view the column comments of the model''s table (each view column is the '
+    'table column of the same name), and the batch metadata columns theirs. Every staging model file calls it.';
 
 -- ===============================================================================================
 -- supabase/schemas/engine/definitions.sql
@@ -1929,21 +2243,31 @@ $$;
 
 comment on function warehouse.pet_age_months(date, date) is 'Age in whole months on p_as_of of a pet born on p_birth_date; NULL when unknown.';
 
+create function warehouse.pet_life_stage_definition(p_species text, p_age_months integer)
+returns warehouse.pet_life_stage_definitions
+language sql
+stable
+set search_path = ''
+as $$
+    select d.*
+    from warehouse.pet_life_stage_definitions as d
+    where d.species = p_species
+      and p_age_months >= d.min_age_months
+      and (d.max_age_months is null or p_age_months <= d.max_age_months)
+    order by d.min_age_months
+    limit 1
+$$;
+
+comment on function warehouse.pet_life_stage_definition(text, integer) is
+    'The life stage definition that holds for a pet of a species and age in months; NULL without an age or a match.';
+
 create function warehouse.pet_life_stage(p_species text, p_age_months integer)
 returns varchar(20)
 language sql
 stable
 set search_path = ''
 as $$
-    select coalesce((
-        select d.life_stage
-        from warehouse.pet_life_stage_definitions as d
-        where d.species = p_species
-          and p_age_months >= d.min_age_months
-          and (d.max_age_months is null or p_age_months <= d.max_age_months)
-        order by d.min_age_months
-        limit 1
-    ), 'unknown')::varchar(20)
+    select coalesce((warehouse.pet_life_stage_definition(p_species, p_age_months)).life_stage, 'unknown')::varchar(20)
 $$;
 
 comment on function warehouse.pet_life_stage(text, integer) is
@@ -1955,15 +2279,7 @@ language sql
 stable
 set search_path = ''
 as $$
-    select coalesce((
-        select d.is_growing
-        from warehouse.pet_life_stage_definitions as d
-        where d.species = p_species
-          and p_age_months >= d.min_age_months
-          and (d.max_age_months is null or p_age_months <= d.max_age_months)
-        order by d.min_age_months
-        limit 1
-    ), false)
+    select coalesce((warehouse.pet_life_stage_definition(p_species, p_age_months)).is_growing, false)
 $$;
 
 comment on function warehouse.pet_is_growing(text, integer) is
@@ -2017,7 +2333,7 @@ begin
     select * into strict v_model from warehouse.models where model_name = p_model_name;
     select s.last_batch_id into v_from from warehouse.model_state as s where s.model_name = p_model_name;
     v_from := coalesce(v_from, 0);
-    execute format('select * from %s($1, $2)', v_model.refresh_function::regproc) into v_result using v_from, p_to_batch;
+    v_result := warehouse.materialize(p_model_name, v_from, p_to_batch);
     insert into warehouse.model_state as s (model_name, last_batch_id, last_run_id, refreshed_at)
     values (p_model_name, p_to_batch, p_run_id, now())
     on conflict (model_name) do update
@@ -2028,7 +2344,7 @@ end;
 $$;
 
 comment on function warehouse.refresh_model(text, bigint, bigint) is
-    'Applies the batches after a model''s position up to p_to_batch with its refresh function, advances its position, '
+    'Applies the batches after a model''s position up to p_to_batch with its materializer, advances its position, '
     'and returns the step log entry.';
 
 create function warehouse.clear_models_for_full_refresh()
@@ -3740,6 +4056,23 @@ values
 
 select warehouse.prepare_source('supabase_pets');
 
+-- A pet's owner as raw knows it now: the newest version of the pet that is not a tombstone. The
+-- staging models of the pet's children (weigh-ins, health events, care tasks) carry it.
+create function warehouse.raw_pet_owner(p_pet_id uuid)
+returns table (owner_user_id uuid)
+language sql
+stable
+begin atomic
+    select p.owner_user_id
+    from raw.raw_supabase_pets as p
+    where p.id = p_pet_id and not p.is_tombstone
+    order by p.changed_at desc nulls last, p.batch_id desc
+    limit 1;
+end;
+
+comment on function warehouse.raw_pet_owner(uuid) is
+    'The owner of a pet as raw knows it now (its newest non-tombstone version); no row for an unknown pet.';
+
 insert into warehouse.user_keyed_tables (table_schema, table_name, user_predicate, erase_order)
 values
     ('raw', 'raw_supabase_pets', 'id in (select r.id from raw.raw_supabase_pets as r where r.owner_user_id = $1)', 100);
@@ -4061,79 +4394,33 @@ comment on column staging.stg_supabase_auth_events._changed_at is 'Change time o
 comment on column staging.stg_supabase_auth_events._batch_id is 'The extraction batch that last changed this row.';
 comment on column staging.stg_supabase_auth_events._dbt_loaded_at is 'When the pipeline last wrote the row.';
 
-create function staging.refresh_stg_supabase_auth_events(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_salt text := warehouse.pii_salt();
-    v_result warehouse.refresh_result;
-begin
-    with new_versions as (
-        select distinct on (r.id) r.*
-        from raw.raw_supabase_auth_events as r
-        where r.batch_id > p_from_batch and r.batch_id <= p_to_batch
-        order by r.id, r.changed_at desc nulls last, r.batch_id desc, r.is_tombstone desc
-    ),
-    merged as (
-        insert into staging.stg_supabase_auth_events as s (
-            event_id, user_id, event_type, auth_method, failure_reason, ip_hash, event_date, occurred_at, created_at,
-            _changed_at, _batch_id, _dbt_loaded_at
-        )
-        select
-            v.id,
-            v.user_id,
-            v.event_type,
-            v.auth_method,
-            v.failure_reason,
-            warehouse.salted_sha256(host(v.ip_address), v_salt),
-            (v.occurred_at at time zone 'UTC')::date,
-            v.occurred_at,
-            v.created_at,
-            v.changed_at,
-            v.batch_id,
-            now()
-        from new_versions as v
-        where not v.is_tombstone
-        on conflict (event_id) do update
-        set user_id = excluded.user_id,
-            event_type = excluded.event_type,
-            auth_method = excluded.auth_method,
-            failure_reason = excluded.failure_reason,
-            ip_hash = excluded.ip_hash,
-            event_date = excluded.event_date,
-            occurred_at = excluded.occurred_at,
-            created_at = excluded.created_at,
-            is_hard_deleted = false,
-            hard_deleted_at = null,
-            _changed_at = excluded._changed_at,
-            _batch_id = excluded._batch_id,
-            _dbt_loaded_at = excluded._dbt_loaded_at
-        where s._changed_at is null or excluded._changed_at >= s._changed_at
-        returning 1
-    ),
-    tombstoned as (
-        update staging.stg_supabase_auth_events as s
-        set is_hard_deleted = true, hard_deleted_at = v.changed_at, _changed_at = v.changed_at,
-            _batch_id = v.batch_id, _dbt_loaded_at = now()
-        from new_versions as v
-        where v.is_tombstone and s.event_id = v.id and (s._changed_at is null or v.changed_at >= s._changed_at)
-        returning 1
-    )
-    select (select count(*) from new_versions), (select count(*) from merged) + (select count(*) from tombstoned)
-    into v_result.rows_in, v_result.rows_out;
-    return v_result;
-end;
-$$;
+-- The transformation: every raw version as a staging row (key first). The merge_scd1 materializer
+-- keeps the newest version per key of each batch range (engine/materializers.sql).
+create view staging.stg_supabase_auth_events__projection as
+select
+    r.id as event_id,
+    r.user_id,
+    r.event_type,
+    r.auth_method,
+    r.failure_reason,
+    warehouse.salted_sha256(host(r.ip_address), k.salt) as ip_hash,
+    (r.occurred_at at time zone 'UTC')::date as event_date,
+    r.occurred_at,
+    r.created_at,
+    r.batch_id as _batch_id,
+    r.changed_at as _changed_at,
+    r.is_tombstone as _is_tombstone
+from raw.raw_supabase_auth_events as r
+-- the salt once per query, not once per row
+cross join (select warehouse.pii_salt() as salt offset 0) as k;
 
-comment on function staging.refresh_stg_supabase_auth_events(bigint, bigint) is
-    'Model stg_supabase_auth_events: merges the newest raw version of each auth event in batches (p_from_batch, p_to_batch].';
+comment on view staging.stg_supabase_auth_events__projection is
+    'Model stg_supabase_auth_events: each raw version of raw.raw_supabase_auth_events as a staging row; merge_scd1 keeps the newest per key.';
+select warehouse.comment_projection('staging.stg_supabase_auth_events__projection', 'staging.stg_supabase_auth_events');
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('stg_supabase_auth_events', 'staging', 'staging', 'stg_supabase_auth_events', '{raw.raw_supabase_auth_events}',
-        'staging.refresh_stg_supabase_auth_events', 'one row per authentication event');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, grain)
+values ('stg_supabase_auth_events', 'staging', 'staging', 'stg_supabase_auth_events', 'merge_scd1', '{event_id}', 'staging.stg_supabase_auth_events__projection',
+    'one row per authentication event');
 
 insert into warehouse.model_state (model_name) values ('stg_supabase_auth_events');
 
@@ -4202,76 +4489,33 @@ comment on column staging.stg_supabase_care_tasks._changed_at is 'Change time of
 comment on column staging.stg_supabase_care_tasks._batch_id is 'The extraction batch that last changed this row.';
 comment on column staging.stg_supabase_care_tasks._dbt_loaded_at is 'When the pipeline last wrote the row.';
 
-create function staging.refresh_stg_supabase_care_tasks(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_result warehouse.refresh_result;
-begin
-    with new_versions as (
-        select distinct on (r.id) r.*
-        from raw.raw_supabase_care_tasks as r
-        where r.batch_id > p_from_batch and r.batch_id <= p_to_batch
-        order by r.id, r.changed_at desc nulls last, r.batch_id desc, r.is_tombstone desc
-    ),
-    owners as (
-        select distinct on (p.id) p.id as pet_id, p.owner_user_id
-        from raw.raw_supabase_pets as p
-        where p.id in (select v.pet_id from new_versions as v) and not p.is_tombstone
-        order by p.id, p.changed_at desc nulls last, p.batch_id desc
-    ),
-    merged as (
-        insert into staging.stg_supabase_care_tasks as s (
-            care_task_id, pet_id, owner_user_id, task_type, due_on, reminder_sent_at, completed_at, status, created_at,
-            updated_at, _changed_at, _batch_id, _dbt_loaded_at
-        )
-        select
-            v.id, v.pet_id, o.owner_user_id, v.task_type, v.due_on, v.reminder_sent_at, v.completed_at, v.status,
-            v.created_at, v.updated_at, v.changed_at, v.batch_id, now()
-        from new_versions as v
-        left join owners as o on o.pet_id = v.pet_id
-        where not v.is_tombstone
-        on conflict (care_task_id) do update
-        set pet_id = excluded.pet_id,
-            owner_user_id = excluded.owner_user_id,
-            task_type = excluded.task_type,
-            due_on = excluded.due_on,
-            reminder_sent_at = excluded.reminder_sent_at,
-            completed_at = excluded.completed_at,
-            status = excluded.status,
-            created_at = excluded.created_at,
-            updated_at = excluded.updated_at,
-            is_hard_deleted = false,
-            hard_deleted_at = null,
-            _changed_at = excluded._changed_at,
-            _batch_id = excluded._batch_id,
-            _dbt_loaded_at = excluded._dbt_loaded_at
-        where s._changed_at is null or excluded._changed_at >= s._changed_at
-        returning 1
-    ),
-    tombstoned as (
-        update staging.stg_supabase_care_tasks as s
-        set is_hard_deleted = true, hard_deleted_at = v.changed_at, _changed_at = v.changed_at,
-            _batch_id = v.batch_id, _dbt_loaded_at = now()
-        from new_versions as v
-        where v.is_tombstone and s.care_task_id = v.id and (s._changed_at is null or v.changed_at >= s._changed_at)
-        returning 1
-    )
-    select (select count(*) from new_versions), (select count(*) from merged) + (select count(*) from tombstoned)
-    into v_result.rows_in, v_result.rows_out;
-    return v_result;
-end;
-$$;
+-- The transformation: every raw version as a staging row (key first). The merge_scd1 materializer
+-- keeps the newest version per key of each batch range (engine/materializers.sql).
+create view staging.stg_supabase_care_tasks__projection as
+select
+    r.id as care_task_id,
+    r.pet_id,
+    o.owner_user_id as owner_user_id,
+    r.task_type,
+    r.due_on,
+    r.reminder_sent_at,
+    r.completed_at,
+    r.status,
+    r.created_at,
+    r.updated_at,
+    r.batch_id as _batch_id,
+    r.changed_at as _changed_at,
+    r.is_tombstone as _is_tombstone
+from raw.raw_supabase_care_tasks as r
+left join lateral warehouse.raw_pet_owner(r.pet_id) as o on true;
 
-comment on function staging.refresh_stg_supabase_care_tasks(bigint, bigint) is
-    'Model stg_supabase_care_tasks: merges the newest raw version of each care task in batches (p_from_batch, p_to_batch], with the pet''s owner.';
+comment on view staging.stg_supabase_care_tasks__projection is
+    'Model stg_supabase_care_tasks: each raw version of raw.raw_supabase_care_tasks as a staging row; merge_scd1 keeps the newest per key.';
+select warehouse.comment_projection('staging.stg_supabase_care_tasks__projection', 'staging.stg_supabase_care_tasks');
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('stg_supabase_care_tasks', 'staging', 'staging', 'stg_supabase_care_tasks', '{raw.raw_supabase_care_tasks,raw.raw_supabase_pets}',
-        'staging.refresh_stg_supabase_care_tasks', 'one row per scheduled care task');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, grain)
+values ('stg_supabase_care_tasks', 'staging', 'staging', 'stg_supabase_care_tasks', 'merge_scd1', '{care_task_id}', 'staging.stg_supabase_care_tasks__projection',
+    'one row per scheduled care task');
 
 insert into warehouse.model_state (model_name) values ('stg_supabase_care_tasks');
 
@@ -4344,78 +4588,34 @@ comment on column staging.stg_supabase_health_events._changed_at is 'Change time
 comment on column staging.stg_supabase_health_events._batch_id is 'The extraction batch that last changed this row.';
 comment on column staging.stg_supabase_health_events._dbt_loaded_at is 'When the pipeline last wrote the row.';
 
-create function staging.refresh_stg_supabase_health_events(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_result warehouse.refresh_result;
-begin
-    with new_versions as (
-        select distinct on (r.id) r.*
-        from raw.raw_supabase_health_events as r
-        where r.batch_id > p_from_batch and r.batch_id <= p_to_batch
-        order by r.id, r.changed_at desc nulls last, r.batch_id desc, r.is_tombstone desc
-    ),
-    owners as (
-        select distinct on (p.id) p.id as pet_id, p.owner_user_id
-        from raw.raw_supabase_pets as p
-        where p.id in (select v.pet_id from new_versions as v) and not p.is_tombstone
-        order by p.id, p.changed_at desc nulls last, p.batch_id desc
-    ),
-    merged as (
-        insert into staging.stg_supabase_health_events as s (
-            health_event_id, pet_id, owner_user_id, event_type, vaccine_name, medication_name, occurred_on, next_due_on,
-            outcome, created_at, updated_at, _changed_at, _batch_id, _dbt_loaded_at
-        )
-        select
-            v.id, v.pet_id, o.owner_user_id, v.event_type, nullif(btrim(v.vaccine_name), ''), nullif(btrim(v.medication_name), ''),
-            v.occurred_on, v.next_due_on, v.outcome, v.created_at, v.updated_at, v.changed_at, v.batch_id, now()
-        from new_versions as v
-        left join owners as o on o.pet_id = v.pet_id
-        where not v.is_tombstone
-        on conflict (health_event_id) do update
-        set pet_id = excluded.pet_id,
-            owner_user_id = excluded.owner_user_id,
-            event_type = excluded.event_type,
-            vaccine_name = excluded.vaccine_name,
-            medication_name = excluded.medication_name,
-            occurred_on = excluded.occurred_on,
-            next_due_on = excluded.next_due_on,
-            outcome = excluded.outcome,
-            created_at = excluded.created_at,
-            updated_at = excluded.updated_at,
-            is_hard_deleted = false,
-            hard_deleted_at = null,
-            _changed_at = excluded._changed_at,
-            _batch_id = excluded._batch_id,
-            _dbt_loaded_at = excluded._dbt_loaded_at
-        where s._changed_at is null or excluded._changed_at >= s._changed_at
-        returning 1
-    ),
-    tombstoned as (
-        update staging.stg_supabase_health_events as s
-        set is_hard_deleted = true, hard_deleted_at = v.changed_at, _changed_at = v.changed_at,
-            _batch_id = v.batch_id, _dbt_loaded_at = now()
-        from new_versions as v
-        where v.is_tombstone and s.health_event_id = v.id and (s._changed_at is null or v.changed_at >= s._changed_at)
-        returning 1
-    )
-    select (select count(*) from new_versions), (select count(*) from merged) + (select count(*) from tombstoned)
-    into v_result.rows_in, v_result.rows_out;
-    return v_result;
-end;
-$$;
+-- The transformation: every raw version as a staging row (key first). The merge_scd1 materializer
+-- keeps the newest version per key of each batch range (engine/materializers.sql).
+create view staging.stg_supabase_health_events__projection as
+select
+    r.id as health_event_id,
+    r.pet_id,
+    o.owner_user_id as owner_user_id,
+    r.event_type,
+    nullif(btrim(r.vaccine_name), '') as vaccine_name,
+    nullif(btrim(r.medication_name), '') as medication_name,
+    r.occurred_on,
+    r.next_due_on,
+    r.outcome,
+    r.created_at,
+    r.updated_at,
+    r.batch_id as _batch_id,
+    r.changed_at as _changed_at,
+    r.is_tombstone as _is_tombstone
+from raw.raw_supabase_health_events as r
+left join lateral warehouse.raw_pet_owner(r.pet_id) as o on true;
 
-comment on function staging.refresh_stg_supabase_health_events(bigint, bigint) is
-    'Model stg_supabase_health_events: merges the newest raw version of each health event in batches (p_from_batch, p_to_batch], '
-    'with the pet''s owner and without the free-text notes.';
+comment on view staging.stg_supabase_health_events__projection is
+    'Model stg_supabase_health_events: each raw version of raw.raw_supabase_health_events as a staging row; merge_scd1 keeps the newest per key.';
+select warehouse.comment_projection('staging.stg_supabase_health_events__projection', 'staging.stg_supabase_health_events');
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('stg_supabase_health_events', 'staging', 'staging', 'stg_supabase_health_events', '{raw.raw_supabase_health_events,raw.raw_supabase_pets}',
-        'staging.refresh_stg_supabase_health_events', 'one row per health event (vet visit, vaccine or medication dose)');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, grain)
+values ('stg_supabase_health_events', 'staging', 'staging', 'stg_supabase_health_events', 'merge_scd1', '{health_event_id}', 'staging.stg_supabase_health_events__projection',
+    'one row per health event (vet visit, vaccine or medication dose)');
 
 insert into warehouse.model_state (model_name) values ('stg_supabase_health_events');
 
@@ -4474,70 +4674,30 @@ comment on column staging.stg_supabase_pet_weights._changed_at is 'Change time o
 comment on column staging.stg_supabase_pet_weights._batch_id is 'The extraction batch that last changed this row.';
 comment on column staging.stg_supabase_pet_weights._dbt_loaded_at is 'When the pipeline last wrote the row.';
 
-create function staging.refresh_stg_supabase_pet_weights(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_result warehouse.refresh_result;
-begin
-    with new_versions as (
-        select distinct on (r.id) r.*
-        from raw.raw_supabase_pet_weights as r
-        where r.batch_id > p_from_batch and r.batch_id <= p_to_batch
-        order by r.id, r.changed_at desc nulls last, r.batch_id desc, r.is_tombstone desc
-    ),
-    owners as (
-        select distinct on (p.id) p.id as pet_id, p.owner_user_id
-        from raw.raw_supabase_pets as p
-        where p.id in (select v.pet_id from new_versions as v) and not p.is_tombstone
-        order by p.id, p.changed_at desc nulls last, p.batch_id desc
-    ),
-    merged as (
-        insert into staging.stg_supabase_pet_weights as s (
-            weight_id, pet_id, owner_user_id, weighed_on, weight_kg, created_at, updated_at, _changed_at, _batch_id, _dbt_loaded_at
-        )
-        select v.id, v.pet_id, o.owner_user_id, v.weighed_on, v.weight_kg, v.created_at, v.updated_at, v.changed_at, v.batch_id, now()
-        from new_versions as v
-        left join owners as o on o.pet_id = v.pet_id
-        where not v.is_tombstone
-        on conflict (weight_id) do update
-        set pet_id = excluded.pet_id,
-            owner_user_id = excluded.owner_user_id,
-            weighed_on = excluded.weighed_on,
-            weight_kg = excluded.weight_kg,
-            created_at = excluded.created_at,
-            updated_at = excluded.updated_at,
-            is_hard_deleted = false,
-            hard_deleted_at = null,
-            _changed_at = excluded._changed_at,
-            _batch_id = excluded._batch_id,
-            _dbt_loaded_at = excluded._dbt_loaded_at
-        where s._changed_at is null or excluded._changed_at >= s._changed_at
-        returning 1
-    ),
-    tombstoned as (
-        update staging.stg_supabase_pet_weights as s
-        set is_hard_deleted = true, hard_deleted_at = v.changed_at, _changed_at = v.changed_at,
-            _batch_id = v.batch_id, _dbt_loaded_at = now()
-        from new_versions as v
-        where v.is_tombstone and s.weight_id = v.id and (s._changed_at is null or v.changed_at >= s._changed_at)
-        returning 1
-    )
-    select (select count(*) from new_versions), (select count(*) from merged) + (select count(*) from tombstoned)
-    into v_result.rows_in, v_result.rows_out;
-    return v_result;
-end;
-$$;
+-- The transformation: every raw version as a staging row (key first). The merge_scd1 materializer
+-- keeps the newest version per key of each batch range (engine/materializers.sql).
+create view staging.stg_supabase_pet_weights__projection as
+select
+    r.id as weight_id,
+    r.pet_id,
+    o.owner_user_id as owner_user_id,
+    r.weighed_on,
+    r.weight_kg,
+    r.created_at,
+    r.updated_at,
+    r.batch_id as _batch_id,
+    r.changed_at as _changed_at,
+    r.is_tombstone as _is_tombstone
+from raw.raw_supabase_pet_weights as r
+left join lateral warehouse.raw_pet_owner(r.pet_id) as o on true;
 
-comment on function staging.refresh_stg_supabase_pet_weights(bigint, bigint) is
-    'Model stg_supabase_pet_weights: merges the newest raw version of each weigh-in in batches (p_from_batch, p_to_batch], with the pet''s owner.';
+comment on view staging.stg_supabase_pet_weights__projection is
+    'Model stg_supabase_pet_weights: each raw version of raw.raw_supabase_pet_weights as a staging row; merge_scd1 keeps the newest per key.';
+select warehouse.comment_projection('staging.stg_supabase_pet_weights__projection', 'staging.stg_supabase_pet_weights');
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('stg_supabase_pet_weights', 'staging', 'staging', 'stg_supabase_pet_weights', '{raw.raw_supabase_pet_weights,raw.raw_supabase_pets}',
-        'staging.refresh_stg_supabase_pet_weights', 'one row per weigh-in');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, grain)
+values ('stg_supabase_pet_weights', 'staging', 'staging', 'stg_supabase_pet_weights', 'merge_scd1', '{weight_id}', 'staging.stg_supabase_pet_weights__projection',
+    'one row per weigh-in');
 
 insert into warehouse.model_state (model_name) values ('stg_supabase_pet_weights');
 
@@ -4604,85 +4764,33 @@ comment on column staging.stg_supabase_pets._changed_at is 'Change time of the v
 comment on column staging.stg_supabase_pets._batch_id is 'The extraction batch that last changed this row.';
 comment on column staging.stg_supabase_pets._dbt_loaded_at is 'When the pipeline last wrote the row.';
 
--- Staging models: the newest version per key among the new batches, merged in (SCD1), as for the
--- core sources. The child tables carry the pet's owner, looked up in raw pets (the newest version of
--- the pet that is not a tombstone), so that staging models read raw only.
-create function staging.refresh_stg_supabase_pets(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_result warehouse.refresh_result;
-begin
-    with new_versions as (
-        select distinct on (r.id) r.*
-        from raw.raw_supabase_pets as r
-        where r.batch_id > p_from_batch and r.batch_id <= p_to_batch
-        order by r.id, r.changed_at desc nulls last, r.batch_id desc, r.is_tombstone desc
-    ),
-    merged as (
-        insert into staging.stg_supabase_pets as s (
-            pet_id, owner_user_id, species, breed, birth_date, age_months_at_load, sex, is_neutered, created_at,
-            updated_at, deleted_at, _changed_at, _batch_id, _dbt_loaded_at
-        )
-        select
-            v.id,
-            v.owner_user_id,
-            v.species,
-            nullif(btrim(v.breed), ''),
-            v.birth_date,
-            warehouse.pet_age_months(v.birth_date, current_date),
-            v.sex,
-            v.is_neutered,
-            v.created_at,
-            v.updated_at,
-            v.deleted_at,
-            v.changed_at,
-            v.batch_id,
-            now()
-        from new_versions as v
-        where not v.is_tombstone
-        on conflict (pet_id) do update
-        set owner_user_id = excluded.owner_user_id,
-            species = excluded.species,
-            breed = excluded.breed,
-            birth_date = excluded.birth_date,
-            age_months_at_load = excluded.age_months_at_load,
-            sex = excluded.sex,
-            is_neutered = excluded.is_neutered,
-            created_at = excluded.created_at,
-            updated_at = excluded.updated_at,
-            deleted_at = excluded.deleted_at,
-            is_hard_deleted = false,
-            hard_deleted_at = null,
-            _changed_at = excluded._changed_at,
-            _batch_id = excluded._batch_id,
-            _dbt_loaded_at = excluded._dbt_loaded_at
-        where s._changed_at is null or excluded._changed_at >= s._changed_at
-        returning 1
-    ),
-    tombstoned as (
-        update staging.stg_supabase_pets as s
-        set is_hard_deleted = true, hard_deleted_at = v.changed_at, _changed_at = v.changed_at,
-            _batch_id = v.batch_id, _dbt_loaded_at = now()
-        from new_versions as v
-        where v.is_tombstone and s.pet_id = v.id and (s._changed_at is null or v.changed_at >= s._changed_at)
-        returning 1
-    )
-    select (select count(*) from new_versions), (select count(*) from merged) + (select count(*) from tombstoned)
-    into v_result.rows_in, v_result.rows_out;
-    return v_result;
-end;
-$$;
+-- The transformation: every raw version as a staging row (key first). The merge_scd1 materializer
+-- keeps the newest version per key of each batch range (engine/materializers.sql).
+create view staging.stg_supabase_pets__projection as
+select
+    r.id as pet_id,
+    r.owner_user_id,
+    r.species,
+    nullif(btrim(r.breed), '') as breed,
+    r.birth_date,
+    warehouse.pet_age_months(r.birth_date, current_date) as age_months_at_load,
+    r.sex,
+    r.is_neutered,
+    r.created_at,
+    r.updated_at,
+    r.deleted_at,
+    r.batch_id as _batch_id,
+    r.changed_at as _changed_at,
+    r.is_tombstone as _is_tombstone
+from raw.raw_supabase_pets as r;
 
-comment on function staging.refresh_stg_supabase_pets(bigint, bigint) is
-    'Model stg_supabase_pets: merges the newest raw version of each pet in batches (p_from_batch, p_to_batch], without the pet''s name.';
+comment on view staging.stg_supabase_pets__projection is
+    'Model stg_supabase_pets: each raw version of raw.raw_supabase_pets as a staging row; merge_scd1 keeps the newest per key.';
+select warehouse.comment_projection('staging.stg_supabase_pets__projection', 'staging.stg_supabase_pets');
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('stg_supabase_pets', 'staging', 'staging', 'stg_supabase_pets', '{raw.raw_supabase_pets}',
-        'staging.refresh_stg_supabase_pets', 'one row per pet');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, grain)
+values ('stg_supabase_pets', 'staging', 'staging', 'stg_supabase_pets', 'merge_scd1', '{pet_id}', 'staging.stg_supabase_pets__projection',
+    'one row per pet');
 
 insert into warehouse.model_state (model_name) values ('stg_supabase_pets');
 
@@ -4758,91 +4866,37 @@ comment on column staging.stg_supabase_product_events._changed_at is 'Change tim
 comment on column staging.stg_supabase_product_events._batch_id is 'The extraction batch that last changed this row.';
 comment on column staging.stg_supabase_product_events._dbt_loaded_at is 'When the pipeline last wrote the row.';
 
-create function staging.refresh_stg_supabase_product_events(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_result warehouse.refresh_result;
-begin
-    with new_versions as (
-        select distinct on (r.id) r.*
-        from raw.raw_supabase_product_events as r
-        where r.batch_id > p_from_batch and r.batch_id <= p_to_batch
-        order by r.id, r.changed_at desc nulls last, r.batch_id desc, r.is_tombstone desc
-    ),
-    merged as (
-        insert into staging.stg_supabase_product_events as s (
-            event_id, user_id, session_id, event_name, feature_name, funnel_name, funnel_step, step_number,
-            duration_seconds, properties, properties_withheld, event_date, occurred_at, created_at, _changed_at,
-            _batch_id, _dbt_loaded_at
-        )
-        select
-            v.id,
-            v.user_id,
-            v.session_id,
-            v.event_name,
-            v.feature_name,
-            v.funnel_name,
-            v.funnel_step,
-            v.step_number,
-            v.duration_seconds,
-            case when pii.has_pii then null else v.properties end,
-            pii.has_pii,
-            (v.occurred_at at time zone 'UTC')::date,
-            v.occurred_at,
-            v.created_at,
-            v.changed_at,
-            v.batch_id,
-            now()
-        from new_versions as v
-        cross join lateral (select warehouse.jsonb_has_pii(v.properties) as has_pii offset 0) as pii
-        where not v.is_tombstone
-        on conflict (event_id) do update
-        set user_id = excluded.user_id,
-            session_id = excluded.session_id,
-            event_name = excluded.event_name,
-            feature_name = excluded.feature_name,
-            funnel_name = excluded.funnel_name,
-            funnel_step = excluded.funnel_step,
-            step_number = excluded.step_number,
-            duration_seconds = excluded.duration_seconds,
-            properties = excluded.properties,
-            properties_withheld = excluded.properties_withheld,
-            event_date = excluded.event_date,
-            occurred_at = excluded.occurred_at,
-            created_at = excluded.created_at,
-            is_hard_deleted = false,
-            hard_deleted_at = null,
-            _changed_at = excluded._changed_at,
-            _batch_id = excluded._batch_id,
-            _dbt_loaded_at = excluded._dbt_loaded_at
-        where s._changed_at is null or excluded._changed_at >= s._changed_at
-        returning 1
-    ),
-    tombstoned as (
-        update staging.stg_supabase_product_events as s
-        set is_hard_deleted = true, hard_deleted_at = v.changed_at, _changed_at = v.changed_at,
-            _batch_id = v.batch_id, _dbt_loaded_at = now()
-        from new_versions as v
-        where v.is_tombstone and s.event_id = v.id and (s._changed_at is null or v.changed_at >= s._changed_at)
-        returning 1
-    )
-    select (select count(*) from new_versions), (select count(*) from merged) + (select count(*) from tombstoned)
-    into v_result.rows_in, v_result.rows_out;
-    return v_result;
-end;
-$$;
+-- The transformation: every raw version as a staging row (key first). The merge_scd1 materializer
+-- keeps the newest version per key of each batch range (engine/materializers.sql).
+create view staging.stg_supabase_product_events__projection as
+select
+    r.id as event_id,
+    r.user_id,
+    r.session_id,
+    r.event_name,
+    r.feature_name,
+    r.funnel_name,
+    r.funnel_step,
+    r.step_number,
+    r.duration_seconds,
+    case when pii.has_pii then null else r.properties end as properties,
+    pii.has_pii as properties_withheld,
+    (r.occurred_at at time zone 'UTC')::date as event_date,
+    r.occurred_at,
+    r.created_at,
+    r.batch_id as _batch_id,
+    r.changed_at as _changed_at,
+    r.is_tombstone as _is_tombstone
+from raw.raw_supabase_product_events as r
+cross join lateral (select warehouse.jsonb_has_pii(r.properties) as has_pii offset 0) as pii;
 
-comment on function staging.refresh_stg_supabase_product_events(bigint, bigint) is
-    'Model stg_supabase_product_events: merges the newest raw version of each product event in batches '
-    '(p_from_batch, p_to_batch], dropping properties that may hold PII.';
+comment on view staging.stg_supabase_product_events__projection is
+    'Model stg_supabase_product_events: each raw version of raw.raw_supabase_product_events as a staging row; merge_scd1 keeps the newest per key.';
+select warehouse.comment_projection('staging.stg_supabase_product_events__projection', 'staging.stg_supabase_product_events');
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('stg_supabase_product_events', 'staging', 'staging', 'stg_supabase_product_events', '{raw.raw_supabase_product_events}',
-        'staging.refresh_stg_supabase_product_events', 'one row per product event');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, grain)
+values ('stg_supabase_product_events', 'staging', 'staging', 'stg_supabase_product_events', 'merge_scd1', '{event_id}', 'staging.stg_supabase_product_events__projection',
+    'one row per product event');
 
 insert into warehouse.model_state (model_name) values ('stg_supabase_product_events');
 
@@ -4924,90 +4978,38 @@ comment on column staging.stg_supabase_sessions._changed_at is 'Change time of t
 comment on column staging.stg_supabase_sessions._batch_id is 'The extraction batch that last changed this row.';
 comment on column staging.stg_supabase_sessions._dbt_loaded_at is 'When the pipeline last wrote the row.';
 
-create function staging.refresh_stg_supabase_sessions(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_salt text := warehouse.pii_salt();
-    v_result warehouse.refresh_result;
-begin
-    with new_versions as (
-        select distinct on (r.id) r.*
-        from raw.raw_supabase_sessions as r
-        where r.batch_id > p_from_batch and r.batch_id <= p_to_batch
-        order by r.id, r.changed_at desc nulls last, r.batch_id desc, r.is_tombstone desc
-    ),
-    merged as (
-        insert into staging.stg_supabase_sessions as s (
-            session_id, user_id, session_date, started_at, last_activity_at, ended_at, duration_seconds, ip_hash,
-            device_type, auth_method, api_calls_count, features_used, created_at, updated_at, _changed_at, _batch_id,
-            _dbt_loaded_at
-        )
-        select
-            v.id,
-            v.user_id,
-            (v.started_at at time zone 'UTC')::date,
-            v.started_at,
-            v.last_activity_at,
-            v.ended_at,
-            extract(epoch from coalesce(v.ended_at, v.last_activity_at) - v.started_at)::integer,
-            warehouse.salted_sha256(host(v.ip_address), v_salt),
-            v.device_type,
-            v.auth_method,
-            v.api_calls_count,
-            coalesce(v.features_used, '{}'),
-            v.created_at,
-            v.updated_at,
-            v.changed_at,
-            v.batch_id,
-            now()
-        from new_versions as v
-        where not v.is_tombstone
-        on conflict (session_id) do update
-        set user_id = excluded.user_id,
-            session_date = excluded.session_date,
-            started_at = excluded.started_at,
-            last_activity_at = excluded.last_activity_at,
-            ended_at = excluded.ended_at,
-            duration_seconds = excluded.duration_seconds,
-            ip_hash = excluded.ip_hash,
-            device_type = excluded.device_type,
-            auth_method = excluded.auth_method,
-            api_calls_count = excluded.api_calls_count,
-            features_used = excluded.features_used,
-            created_at = excluded.created_at,
-            updated_at = excluded.updated_at,
-            is_hard_deleted = false,
-            hard_deleted_at = null,
-            _changed_at = excluded._changed_at,
-            _batch_id = excluded._batch_id,
-            _dbt_loaded_at = excluded._dbt_loaded_at
-        where s._changed_at is null or excluded._changed_at >= s._changed_at
-        returning 1
-    ),
-    tombstoned as (
-        update staging.stg_supabase_sessions as s
-        set is_hard_deleted = true, hard_deleted_at = v.changed_at, _changed_at = v.changed_at,
-            _batch_id = v.batch_id, _dbt_loaded_at = now()
-        from new_versions as v
-        where v.is_tombstone and s.session_id = v.id and (s._changed_at is null or v.changed_at >= s._changed_at)
-        returning 1
-    )
-    select (select count(*) from new_versions), (select count(*) from merged) + (select count(*) from tombstoned)
-    into v_result.rows_in, v_result.rows_out;
-    return v_result;
-end;
-$$;
+-- The transformation: every raw version as a staging row (key first). The merge_scd1 materializer
+-- keeps the newest version per key of each batch range (engine/materializers.sql).
+create view staging.stg_supabase_sessions__projection as
+select
+    r.id as session_id,
+    r.user_id,
+    (r.started_at at time zone 'UTC')::date as session_date,
+    r.started_at,
+    r.last_activity_at,
+    r.ended_at,
+    extract(epoch from coalesce(r.ended_at, r.last_activity_at) - r.started_at)::integer as duration_seconds,
+    warehouse.salted_sha256(host(r.ip_address), k.salt) as ip_hash,
+    r.device_type,
+    r.auth_method,
+    r.api_calls_count,
+    coalesce(r.features_used, '{}') as features_used,
+    r.created_at,
+    r.updated_at,
+    r.batch_id as _batch_id,
+    r.changed_at as _changed_at,
+    r.is_tombstone as _is_tombstone
+from raw.raw_supabase_sessions as r
+-- the salt once per query, not once per row
+cross join (select warehouse.pii_salt() as salt offset 0) as k;
 
-comment on function staging.refresh_stg_supabase_sessions(bigint, bigint) is
-    'Model stg_supabase_sessions: merges the newest raw version of each session in batches (p_from_batch, p_to_batch].';
+comment on view staging.stg_supabase_sessions__projection is
+    'Model stg_supabase_sessions: each raw version of raw.raw_supabase_sessions as a staging row; merge_scd1 keeps the newest per key.';
+select warehouse.comment_projection('staging.stg_supabase_sessions__projection', 'staging.stg_supabase_sessions');
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('stg_supabase_sessions', 'staging', 'staging', 'stg_supabase_sessions', '{raw.raw_supabase_sessions}',
-        'staging.refresh_stg_supabase_sessions', 'one row per session');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, grain)
+values ('stg_supabase_sessions', 'staging', 'staging', 'stg_supabase_sessions', 'merge_scd1', '{session_id}', 'staging.stg_supabase_sessions__projection',
+    'one row per session');
 
 insert into warehouse.model_state (model_name) values ('stg_supabase_sessions');
 
@@ -5095,98 +5097,41 @@ comment on column staging.stg_supabase_users._changed_at is 'Change time of the 
 comment on column staging.stg_supabase_users._batch_id is 'The extraction batch that last changed this row.';
 comment on column staging.stg_supabase_users._dbt_loaded_at is 'When the pipeline last wrote the row (the seed''s dbt metadata column).';
 
--- Staging models: the newest version per key among the new batches, merged in (SCD1). A version
--- older than the one staging holds never overwrites it; a tombstone marks the row hard-deleted.
-create function staging.refresh_stg_supabase_users(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_salt text := warehouse.pii_salt();
-    v_result warehouse.refresh_result;
-begin
-    with new_versions as (
-        select distinct on (r.id) r.*
-        from raw.raw_supabase_users as r
-        where r.batch_id > p_from_batch and r.batch_id <= p_to_batch
-        order by r.id, r.changed_at desc nulls last, r.batch_id desc, r.is_tombstone desc
-    ),
-    merged as (
-        insert into staging.stg_supabase_users as s (
-            user_id, email_hash, ip_hash, email_domain, email_masked, email_verified, has_password, auth_methods,
-            preferred_auth_method, two_factor_enabled, is_account_locked, failed_login_attempts, last_login_at,
-            analytics_opt_out, created_at, updated_at, deleted_at, _changed_at, _batch_id, _dbt_loaded_at
-        )
-        select
-            v.id,
-            warehouse.salted_sha256(warehouse.normalise_email(v.email), v_salt),
-            warehouse.salted_sha256(host(v.last_login_ip), v_salt),
-            nullif(lower(split_part(btrim(v.email), '@', 2)), ''),
-            warehouse.mask_email(v.email),
-            v.email_verified,
-            v.has_password,
-            v.auth_methods,
-            v.preferred_auth_method,
-            v.two_factor_enabled,
-            coalesce(v.account_locked_until > now(), false),
-            v.failed_login_attempts,
-            v.last_login_at,
-            coalesce(v.analytics_opt_out, false),
-            v.created_at,
-            v.updated_at,
-            v.deleted_at,
-            v.changed_at,
-            v.batch_id,
-            now()
-        from new_versions as v
-        where not v.is_tombstone
-        on conflict (user_id) do update
-        set email_hash = excluded.email_hash,
-            ip_hash = excluded.ip_hash,
-            email_domain = excluded.email_domain,
-            email_masked = excluded.email_masked,
-            email_verified = excluded.email_verified,
-            has_password = excluded.has_password,
-            auth_methods = excluded.auth_methods,
-            preferred_auth_method = excluded.preferred_auth_method,
-            two_factor_enabled = excluded.two_factor_enabled,
-            is_account_locked = excluded.is_account_locked,
-            failed_login_attempts = excluded.failed_login_attempts,
-            last_login_at = excluded.last_login_at,
-            analytics_opt_out = excluded.analytics_opt_out,
-            created_at = excluded.created_at,
-            updated_at = excluded.updated_at,
-            deleted_at = excluded.deleted_at,
-            is_hard_deleted = false,
-            hard_deleted_at = null,
-            _changed_at = excluded._changed_at,
-            _batch_id = excluded._batch_id,
-            _dbt_loaded_at = excluded._dbt_loaded_at
-        where s._changed_at is null or excluded._changed_at >= s._changed_at
-        returning 1
-    ),
-    tombstoned as (
-        update staging.stg_supabase_users as s
-        set is_hard_deleted = true, hard_deleted_at = v.changed_at, _changed_at = v.changed_at,
-            _batch_id = v.batch_id, _dbt_loaded_at = now()
-        from new_versions as v
-        where v.is_tombstone and s.user_id = v.id and (s._changed_at is null or v.changed_at >= s._changed_at)
-        returning 1
-    )
-    select (select count(*) from new_versions), (select count(*) from merged) + (select count(*) from tombstoned)
-    into v_result.rows_in, v_result.rows_out;
-    return v_result;
-end;
-$$;
+-- The transformation: every raw version as a staging row (key first). The merge_scd1 materializer
+-- keeps the newest version per key of each batch range (engine/materializers.sql).
+create view staging.stg_supabase_users__projection as
+select
+    r.id as user_id,
+    warehouse.salted_sha256(warehouse.normalise_email(r.email), k.salt) as email_hash,
+    warehouse.salted_sha256(host(r.last_login_ip), k.salt) as ip_hash,
+    nullif(lower(split_part(btrim(r.email), '@', 2)), '') as email_domain,
+    warehouse.mask_email(r.email) as email_masked,
+    r.email_verified,
+    r.has_password,
+    r.auth_methods,
+    r.preferred_auth_method,
+    r.two_factor_enabled,
+    coalesce(r.account_locked_until > now(), false) as is_account_locked,
+    r.failed_login_attempts,
+    r.last_login_at,
+    coalesce(r.analytics_opt_out, false) as analytics_opt_out,
+    r.created_at,
+    r.updated_at,
+    r.deleted_at,
+    r.batch_id as _batch_id,
+    r.changed_at as _changed_at,
+    r.is_tombstone as _is_tombstone
+from raw.raw_supabase_users as r
+-- the salt once per query, not once per row
+cross join (select warehouse.pii_salt() as salt offset 0) as k;
 
-comment on function staging.refresh_stg_supabase_users(bigint, bigint) is
-    'Model stg_supabase_users: merges the newest raw version of each user in batches (p_from_batch, p_to_batch], hashing PII.';
+comment on view staging.stg_supabase_users__projection is
+    'Model stg_supabase_users: each raw version of raw.raw_supabase_users as a staging row; merge_scd1 keeps the newest per key.';
+select warehouse.comment_projection('staging.stg_supabase_users__projection', 'staging.stg_supabase_users');
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('stg_supabase_users', 'staging', 'staging', 'stg_supabase_users', '{raw.raw_supabase_users}',
-        'staging.refresh_stg_supabase_users', 'one row per user');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, grain)
+values ('stg_supabase_users', 'staging', 'staging', 'stg_supabase_users', 'merge_scd1', '{user_id}', 'staging.stg_supabase_users__projection',
+    'one row per user');
 
 insert into warehouse.model_state (model_name) values ('stg_supabase_users');
 
@@ -5254,83 +5199,65 @@ comment on column marts.marts_core_auth_events.ip_hash is 'Salted SHA-256 of the
 comment on column marts.marts_core_auth_events.analytics_opt_out is 'The user opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_core_auth_events._dbt_loaded_at is 'When the pipeline wrote the row.';
 
--- Mart models
-create function marts.refresh_marts_core_auth_events(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_result warehouse.refresh_result;
-begin
-    with changed as (
-        select e.*
-        from staging.stg_supabase_auth_events as e
-        where e._batch_id > p_from_batch and e._batch_id <= p_to_batch
-    ),
-    removed as (
-        delete from marts.marts_core_auth_events as m
-        using changed as c
-        where m.event_id = c.event_id and c.is_hard_deleted
-        returning 1
-    ),
-    upserted as (
-        insert into marts.marts_core_auth_events as m (
-            event_id, user_id, event_date, occurred_at, event_type, auth_method, failure_reason, is_login_attempt,
-            is_login_success, is_login_failure, is_token_refresh, ip_hash, analytics_opt_out, _dbt_loaded_at
-        )
-        select
-            c.event_id, c.user_id, c.event_date, c.occurred_at, c.event_type, c.auth_method, c.failure_reason,
-            c.event_type in ('login_success', 'login_failure'),
-            c.event_type = 'login_success',
-            c.event_type = 'login_failure',
-            c.event_type = 'token_refresh',
-            c.ip_hash,
-            coalesce(u.analytics_opt_out, false),
-            now()
-        from changed as c
-        left join staging.stg_supabase_users as u on u.user_id = c.user_id
-        where not c.is_hard_deleted
-        on conflict (event_id) do update
-        set user_id = excluded.user_id,
-            event_date = excluded.event_date,
-            occurred_at = excluded.occurred_at,
-            event_type = excluded.event_type,
-            auth_method = excluded.auth_method,
-            failure_reason = excluded.failure_reason,
-            is_login_attempt = excluded.is_login_attempt,
-            is_login_success = excluded.is_login_success,
-            is_login_failure = excluded.is_login_failure,
-            is_token_refresh = excluded.is_token_refresh,
-            ip_hash = excluded.ip_hash,
-            analytics_opt_out = excluded.analytics_opt_out,
-            _dbt_loaded_at = excluded._dbt_loaded_at
-        returning 1
-    ),
-    opt_out_changed as (
-        -- a user who opted out (or back in) since: their older events follow
-        update marts.marts_core_auth_events as m
-        set analytics_opt_out = u.analytics_opt_out, _dbt_loaded_at = now()
-        from staging.stg_supabase_users as u
-        where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
-          and m.user_id = u.user_id and m.analytics_opt_out is distinct from u.analytics_opt_out
-          and not exists (select 1 from changed as c where c.event_id = m.event_id)
-        returning 1
-    )
-    select (select count(*) from changed),
-           (select count(*) from removed) + (select count(*) from upserted) + (select count(*) from opt_out_changed)
-    into v_result.rows_in, v_result.rows_out;
-    return v_result;
+-- The transformation. Touched: the events staging changed, and the older events of a user who opted
+-- out (or back in) since: the opt-out follows.
+create function marts.marts_core_auth_events__touched(p_from_batch bigint, p_to_batch bigint)
+returns table (event_id uuid)
+language sql
+stable
+begin atomic
+    select e.event_id
+    from staging.stg_supabase_auth_events as e
+    where e._batch_id > p_from_batch and e._batch_id <= p_to_batch
+    union
+    select m.event_id
+    from staging.stg_supabase_users as u
+    join marts.marts_core_auth_events as m on m.user_id = u.user_id
+    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
+      and m.analytics_opt_out is distinct from u.analytics_opt_out;
 end;
-$$;
 
-comment on function marts.refresh_marts_core_auth_events(bigint, bigint) is
-    'Model marts_core_auth_events: upserts the auth events staging changed in batches (p_from_batch, p_to_batch], removes hard-deleted ones.';
+comment on function marts.marts_core_auth_events__touched(bigint, bigint) is
+    'Model marts_core_auth_events: the events batches (p_from_batch, p_to_batch] changed, and the events of users whose opt-out changed.';
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('marts_core_auth_events', 'marts', 'marts', 'marts_core_auth_events', '{staging.stg_supabase_auth_events}',
-        'marts.refresh_marts_core_auth_events', 'one row per authentication event');
+create function marts.marts_core_auth_events__rows(p_from_batch bigint, p_to_batch bigint)
+returns setof marts.marts_core_auth_events
+language sql
+stable
+begin atomic
+    with touched as (
+        select t.event_id from marts.marts_core_auth_events__touched(p_from_batch, p_to_batch) as t
+    ),
+    final as (
+        select
+            e.event_id,
+            e.user_id,
+            e.event_date,
+            e.occurred_at,
+            e.event_type,
+            e.auth_method,
+            e.failure_reason,
+            e.event_type in ('login_success', 'login_failure') as is_login_attempt,
+            e.event_type = 'login_success' as is_login_success,
+            e.event_type = 'login_failure' as is_login_failure,
+            e.event_type = 'token_refresh' as is_token_refresh,
+            e.ip_hash,
+            coalesce(u.analytics_opt_out, false) as analytics_opt_out,
+            now() as _dbt_loaded_at
+        from touched as t
+        join staging.stg_supabase_auth_events as e on e.event_id = t.event_id
+        left join staging.stg_supabase_users as u on u.user_id = e.user_id
+        where not e.is_hard_deleted
+    )
+    select * from final;
+end;
+
+comment on function marts.marts_core_auth_events__rows(bigint, bigint) is
+    'Model marts_core_auth_events: the mart rows of the touched events, from staging; hard-deleted events have none.';
+
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, grain)
+values ('marts_core_auth_events', 'marts', 'marts', 'marts_core_auth_events', 'recompute_keys', '{event_id}',
+    'marts.marts_core_auth_events__rows', 'marts.marts_core_auth_events__touched', '{event_id}', 'one row per authentication event');
 
 insert into warehouse.model_state (model_name) values ('marts_core_auth_events');
 
@@ -5392,44 +5319,44 @@ comment on column marts.marts_core_dim_users.deleted_at is 'Soft-delete time; th
 comment on column marts.marts_core_dim_users.analytics_opt_out is 'The user opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_core_dim_users._dbt_loaded_at is 'When the pipeline wrote the row.';
 
-create function marts.refresh_marts_core_dim_users(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_touched bigint;
-    v_removed bigint;
-    v_upserted bigint;
-    v_restaged bigint;
-    v_result warehouse.refresh_result;
-begin
-    -- Users whose staging row changed, or who logged in, in these batches.
-    create temporary table if not exists dim_users_touched (user_id uuid primary key) on commit drop;
-    truncate pg_temp.dim_users_touched;
-    insert into pg_temp.dim_users_touched (user_id)
-    select u.user_id from staging.stg_supabase_users as u
+-- The transformation. Touched: users whose staging row changed or who logged in, and users whose
+-- lifecycle stage changed with the date alone. The post hook records every stage change in
+-- marts_core_lifecycle_transitions (defined in that file): the history an SCD1 dimension does not keep.
+create function marts.marts_core_dim_users__touched(p_from_batch bigint, p_to_batch bigint)
+returns table (user_id uuid)
+language sql
+stable
+begin atomic
+    select u.user_id
+    from staging.stg_supabase_users as u
     where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
     union
-    select e.user_id from staging.stg_supabase_auth_events as e
-    where e._batch_id > p_from_batch and e._batch_id <= p_to_batch and e.user_id is not null and e.event_type = 'login_success';
-    get diagnostics v_touched = row_count;
-    analyze pg_temp.dim_users_touched;
+    select e.user_id
+    from staging.stg_supabase_auth_events as e
+    where e._batch_id > p_from_batch and e._batch_id <= p_to_batch and e.user_id is not null and e.event_type = 'login_success'
+    union
+    select d.user_id
+    from marts.marts_core_dim_users as d
+    where d.lifecycle_stage is distinct from warehouse.lifecycle_stage(
+        current_date - (d.created_at at time zone 'UTC')::date,
+        current_date - (d.last_login_at at time zone 'UTC')::date);
+end;
 
-    -- Every user's stage before this refresh, to record who moved (time alone can move anyone).
-    create temporary table if not exists dim_users_stage_before (user_id uuid primary key, lifecycle_stage varchar(50)) on commit drop;
-    truncate pg_temp.dim_users_stage_before;
-    insert into pg_temp.dim_users_stage_before select d.user_id, d.lifecycle_stage from marts.marts_core_dim_users as d;
+comment on function marts.marts_core_dim_users__touched(bigint, bigint) is
+    'Model marts_core_dim_users: the users batches (p_from_batch, p_to_batch] changed, and those whose stage moved with the date.';
 
-    delete from marts.marts_core_dim_users as m
-    using staging.stg_supabase_users as u, pg_temp.dim_users_touched as t
-    where m.user_id = t.user_id and u.user_id = t.user_id and u.is_hard_deleted;
-    get diagnostics v_removed = row_count;
-
-    with logins as (
+create function marts.marts_core_dim_users__rows(p_from_batch bigint, p_to_batch bigint)
+returns setof marts.marts_core_dim_users
+language sql
+stable
+begin atomic
+    with touched as (
+        select t.user_id from marts.marts_core_dim_users__touched(p_from_batch, p_to_batch) as t
+    ),
+    logins as (
         select e.user_id, min(e.occurred_at) as first_login_at, max(e.occurred_at) as last_login_at
         from staging.stg_supabase_auth_events as e
-        join pg_temp.dim_users_touched as t on t.user_id = e.user_id
+        join touched as t on t.user_id = e.user_id
         where e.event_type = 'login_success' and not e.is_hard_deleted
         group by e.user_id
     ),
@@ -5447,78 +5374,40 @@ begin
             u.deleted_at,
             u.analytics_opt_out
         from staging.stg_supabase_users as u
-        join pg_temp.dim_users_touched as t on t.user_id = u.user_id
+        join touched as t on t.user_id = u.user_id
         left join logins as l on l.user_id = u.user_id
         where not u.is_hard_deleted
+    ),
+    final as (
+        select
+            c.user_id,
+            c.email_domain,
+            c.signup_cohort,
+            c.auth_methods,
+            c.preferred_auth_method,
+            c.two_factor_enabled,
+            warehouse.lifecycle_stage(
+                current_date - (c.created_at at time zone 'UTC')::date,
+                current_date - (c.last_login_at at time zone 'UTC')::date) as lifecycle_stage,
+            c.first_login_at,
+            c.last_login_at,
+            c.created_at,
+            c.deleted_at,
+            c.analytics_opt_out,
+            now() as _dbt_loaded_at
+        from computed as c
     )
-    insert into marts.marts_core_dim_users as m (
-        user_id, email_domain, signup_cohort, auth_methods, preferred_auth_method, two_factor_enabled, lifecycle_stage,
-        first_login_at, last_login_at, created_at, deleted_at, analytics_opt_out, _dbt_loaded_at
-    )
-    select
-        c.user_id, c.email_domain, c.signup_cohort, c.auth_methods, c.preferred_auth_method, c.two_factor_enabled,
-        warehouse.lifecycle_stage(
-            current_date - (c.created_at at time zone 'UTC')::date,
-            current_date - (c.last_login_at at time zone 'UTC')::date),
-        c.first_login_at, c.last_login_at, c.created_at, c.deleted_at, c.analytics_opt_out, now()
-    from computed as c
-    on conflict (user_id) do update
-    set email_domain = excluded.email_domain,
-        signup_cohort = excluded.signup_cohort,
-        auth_methods = excluded.auth_methods,
-        preferred_auth_method = excluded.preferred_auth_method,
-        two_factor_enabled = excluded.two_factor_enabled,
-        lifecycle_stage = excluded.lifecycle_stage,
-        first_login_at = excluded.first_login_at,
-        last_login_at = excluded.last_login_at,
-        created_at = excluded.created_at,
-        deleted_at = excluded.deleted_at,
-        analytics_opt_out = excluded.analytics_opt_out,
-        _dbt_loaded_at = excluded._dbt_loaded_at;
-    get diagnostics v_upserted = row_count;
-
-    -- Time moves users between stages without any new data: re-stage the rows whose stage changed.
-    update marts.marts_core_dim_users as m
-    set lifecycle_stage = s.lifecycle_stage, _dbt_loaded_at = now()
-    from (
-        select d.user_id,
-               warehouse.lifecycle_stage(
-                   current_date - (d.created_at at time zone 'UTC')::date,
-                   current_date - (d.last_login_at at time zone 'UTC')::date) as lifecycle_stage
-        from marts.marts_core_dim_users as d
-    ) as s
-    where s.user_id = m.user_id and m.lifecycle_stage is distinct from s.lifecycle_stage;
-    get diagnostics v_restaged = row_count;
-
-    insert into marts.marts_core_lifecycle_transitions (user_id, changed_on, from_stage, to_stage, analytics_opt_out)
-    select d.user_id, current_date, b.lifecycle_stage, d.lifecycle_stage, d.analytics_opt_out
-    from marts.marts_core_dim_users as d
-    left join pg_temp.dim_users_stage_before as b on b.user_id = d.user_id
-    where d.lifecycle_stage is distinct from b.lifecycle_stage
-    on conflict (user_id, changed_on, to_stage) do nothing;
-
-    -- A user who opted out (or back in): their transitions follow.
-    update marts.marts_core_lifecycle_transitions as t
-    set analytics_opt_out = u.analytics_opt_out
-    from pg_temp.dim_users_touched as x, staging.stg_supabase_users as u
-    where t.user_id = x.user_id and u.user_id = x.user_id and t.analytics_opt_out is distinct from u.analytics_opt_out;
-
-    v_result.rows_in := v_touched;
-    v_result.rows_out := v_removed + v_upserted + v_restaged;
-    return v_result;
+    select * from final;
 end;
-$$;
 
-comment on function marts.refresh_marts_core_dim_users(bigint, bigint) is
-    'Model marts_core_dim_users: recomputes the users touched in batches (p_from_batch, p_to_batch] from staging, '
-    'removes hard-deleted ones, re-stages any user whose lifecycle stage changed with the date, and records every '
-    'stage change in marts_core_lifecycle_transitions.';
+comment on function marts.marts_core_dim_users__rows(bigint, bigint) is
+    'Model marts_core_dim_users: the rows of the touched users, from staging, with today''s lifecycle stage; '
+    'hard-deleted users have none.';
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('marts_core_dim_users', 'marts', 'marts', 'marts_core_dim_users',
-        '{staging.stg_supabase_users,staging.stg_supabase_auth_events}',
-        'marts.refresh_marts_core_dim_users', 'one row per user');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, post_hook, grain)
+values ('marts_core_dim_users', 'marts', 'marts', 'marts_core_dim_users', 'recompute_keys', '{user_id}',
+    'marts.marts_core_dim_users__rows', 'marts.marts_core_dim_users__touched', '{user_id}',
+    'marts.marts_core_lifecycle_transitions__record', 'one row per user');
 
 insert into warehouse.model_state (model_name) values ('marts_core_dim_users');
 
@@ -5548,7 +5437,7 @@ values
 -- supabase/schemas/marts/core/marts_core_lifecycle_transitions.sql
 -- ===============================================================================================
 
--- Lifecycle transitions: the history an SCD1 dimension does not keep (written by the dim model)
+-- Lifecycle transitions: the history an SCD1 dimension does not keep (written by the dim models post hook)
 create table marts.marts_core_lifecycle_transitions (
     user_id uuid not null,
     changed_on date not null,
@@ -5570,6 +5459,36 @@ comment on column marts.marts_core_lifecycle_transitions.from_stage is 'Stage be
 comment on column marts.marts_core_lifecycle_transitions.to_stage is 'Stage after.';
 comment on column marts.marts_core_lifecycle_transitions.analytics_opt_out is 'The user opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_core_lifecycle_transitions._dbt_loaded_at is 'When the pipeline wrote the row.';
+
+-- Written by the marts_core_dim_users model's post hook, right after the dimension is refreshed: a
+-- user's stage that differs from the last stage recorded for them is a transition (from_stage NULL for
+-- a user the history has not seen). A user who opted out (or back in) is followed here too.
+create function marts.marts_core_lifecycle_transitions__record(p_from_batch bigint, p_to_batch bigint)
+returns void
+language sql
+begin atomic
+    insert into marts.marts_core_lifecycle_transitions (user_id, changed_on, from_stage, to_stage, analytics_opt_out)
+    select d.user_id, current_date, l.to_stage, d.lifecycle_stage, d.analytics_opt_out
+    from marts.marts_core_dim_users as d
+    left join lateral (
+        select t.to_stage
+        from marts.marts_core_lifecycle_transitions as t
+        where t.user_id = d.user_id
+        order by t.changed_on desc, t._dbt_loaded_at desc
+        limit 1
+    ) as l on true
+    where d.lifecycle_stage is distinct from l.to_stage
+    on conflict (user_id, changed_on, to_stage) do nothing;
+    update marts.marts_core_lifecycle_transitions as t
+    set analytics_opt_out = u.analytics_opt_out
+    from staging.stg_supabase_users as u
+    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
+      and t.user_id = u.user_id and t.analytics_opt_out is distinct from u.analytics_opt_out;
+end;
+
+comment on function marts.marts_core_lifecycle_transitions__record(bigint, bigint) is
+    'Post hook of marts_core_dim_users: records each user whose stage differs from their last recorded one as a '
+    'transition dated today, and follows opt-out changes of batches (p_from_batch, p_to_batch].';
 
 select warehouse.enable_mart_rls('marts_core_lifecycle_transitions');
 
@@ -5616,55 +5535,61 @@ comment on column marts.marts_core_user_activity_daily.days_since_last_login is 
 comment on column marts.marts_core_user_activity_daily.analytics_opt_out is 'The user opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_core_user_activity_daily._dbt_loaded_at is 'When the pipeline wrote the row.';
 
-create function marts.refresh_marts_core_user_activity_daily(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_active_days integer := warehouse.metric('active_window_days')::integer;
-    v_weight_login numeric := warehouse.metric('engagement_weight_login');
-    v_weight_session numeric := warehouse.metric('engagement_weight_session');
-    v_weight_api_call numeric := warehouse.metric('engagement_weight_api_call');
-    v_weight_feature numeric := warehouse.metric('engagement_weight_feature');
-    v_touched bigint;
-    v_deleted bigint;
-    v_upserted bigint;
-    v_opt_out bigint;
-    v_result warehouse.refresh_result;
-begin
-    -- The (user, day) pairs whose sessions or auth events changed in these batches.
-    create temporary table if not exists activity_touched (user_id uuid not null, activity_date date not null) on commit drop;
-    truncate pg_temp.activity_touched;
-    insert into pg_temp.activity_touched (user_id, activity_date)
+-- The transformation. Touched: the (user, day) pairs whose sessions or auth events changed, and every
+-- day of a user who opted out (or back in) since, or was hard-deleted (they leave the mart).
+create function marts.marts_core_user_activity_daily__touched(p_from_batch bigint, p_to_batch bigint)
+returns table (user_id uuid, activity_date date)
+language sql
+stable
+begin atomic
     select s.user_id, s.session_date
     from staging.stg_supabase_sessions as s
     where s._batch_id > p_from_batch and s._batch_id <= p_to_batch and s.user_id is not null
     union
     select e.user_id, e.event_date
     from staging.stg_supabase_auth_events as e
-    where e._batch_id > p_from_batch and e._batch_id <= p_to_batch and e.user_id is not null;
-    get diagnostics v_touched = row_count;
-    analyze pg_temp.activity_touched;
+    where e._batch_id > p_from_batch and e._batch_id <= p_to_batch and e.user_id is not null
+    union
+    select m.user_id, m.activity_date
+    from staging.stg_supabase_users as u
+    join marts.marts_core_user_activity_daily as m on m.user_id = u.user_id
+    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
+      and (u.is_hard_deleted or m.analytics_opt_out is distinct from u.analytics_opt_out);
+end;
 
-    create temporary table if not exists activity_computed (like marts.marts_core_user_activity_daily) on commit drop;
-    truncate pg_temp.activity_computed;
-    insert into pg_temp.activity_computed (
-        activity_date, user_id, login_count, session_count, api_calls_count, features_used, engagement_score,
-        is_active, days_since_signup, days_since_last_login, analytics_opt_out, _dbt_loaded_at
-    )
-    with sessions_day as (
+comment on function marts.marts_core_user_activity_daily__touched(bigint, bigint) is
+    'Model marts_core_user_activity_daily: the (user, day) pairs that batches (p_from_batch, p_to_batch] changed.';
+
+create function marts.marts_core_user_activity_daily__rows(p_from_batch bigint, p_to_batch bigint)
+returns setof marts.marts_core_user_activity_daily
+language sql
+stable
+begin atomic
+    with rules as (
+        select
+            warehouse.metric('active_window_days')::integer as active_days,
+            warehouse.metric('engagement_weight_login') as weight_login,
+            warehouse.metric('engagement_weight_session') as weight_session,
+            warehouse.metric('engagement_weight_api_call') as weight_api_call,
+            warehouse.metric('engagement_weight_feature') as weight_feature
+        offset 0
+    ),
+    touched as (
+        select distinct t.user_id, t.activity_date
+        from marts.marts_core_user_activity_daily__touched(p_from_batch, p_to_batch) as t
+    ),
+    sessions_day as (
         select s.user_id, s.session_date as activity_date, count(*)::integer as session_count,
                coalesce(sum(s.api_calls_count), 0)::integer as api_calls_count
         from staging.stg_supabase_sessions as s
-        join pg_temp.activity_touched as t on t.user_id = s.user_id and t.activity_date = s.session_date
+        join touched as t on t.user_id = s.user_id and t.activity_date = s.session_date
         where not s.is_hard_deleted
         group by 1, 2
     ),
     features_day as (
         select s.user_id, s.session_date as activity_date, array_agg(distinct f.feature order by f.feature) as features_used
         from staging.stg_supabase_sessions as s
-        join pg_temp.activity_touched as t on t.user_id = s.user_id and t.activity_date = s.session_date
+        join touched as t on t.user_id = s.user_id and t.activity_date = s.session_date
         cross join lateral unnest(s.features_used) as f (feature)
         where not s.is_hard_deleted
         group by 1, 2
@@ -5673,19 +5598,19 @@ begin
         select e.user_id, e.event_date as activity_date, count(*)::integer as event_count,
                (count(*) filter (where e.event_type = 'login_success'))::integer as login_count
         from staging.stg_supabase_auth_events as e
-        join pg_temp.activity_touched as t on t.user_id = e.user_id and t.activity_date = e.event_date
+        join touched as t on t.user_id = e.user_id and t.activity_date = e.event_date
         where not e.is_hard_deleted
         group by 1, 2
     ),
     login_days as (
         select distinct e.user_id, e.event_date as login_date
         from staging.stg_supabase_auth_events as e
-        where e.user_id in (select t.user_id from pg_temp.activity_touched as t)
+        where e.user_id in (select t.user_id from touched as t)
           and e.event_type = 'login_success'
           and not e.is_hard_deleted
     ),
     timeline as (
-        select t.user_id, t.activity_date as day from pg_temp.activity_touched as t
+        select t.user_id, t.activity_date as day from touched as t
         union
         select l.user_id, l.login_date from login_days as l
     ),
@@ -5694,83 +5619,44 @@ begin
                max(l.login_date) over (partition by tl.user_id order by tl.day) as last_login_date
         from timeline as tl
         left join login_days as l on l.user_id = tl.user_id and l.login_date = tl.day
+    ),
+    final as (
+        select
+            t.activity_date,
+            t.user_id,
+            coalesce(ev.login_count, 0) as login_count,
+            coalesce(sd.session_count, 0) as session_count,
+            coalesce(sd.api_calls_count, 0) as api_calls_count,
+            coalesce(fd.features_used, '{}') as features_used,
+            coalesce(ev.login_count, 0) * k.weight_login
+                + coalesce(sd.session_count, 0) * k.weight_session
+                + coalesce(sd.api_calls_count, 0) * k.weight_api_call
+                + coalesce(cardinality(fd.features_used), 0) * k.weight_feature as engagement_score,
+            coalesce(t.activity_date - ll.last_login_date < k.active_days, false) as is_active,
+            t.activity_date - (u.created_at at time zone 'UTC')::date as days_since_signup,
+            t.activity_date - ll.last_login_date as days_since_last_login,
+            u.analytics_opt_out,
+            now() as _dbt_loaded_at
+        from touched as t
+        cross join rules as k
+        join staging.stg_supabase_users as u on u.user_id = t.user_id and not u.is_hard_deleted
+        left join sessions_day as sd on sd.user_id = t.user_id and sd.activity_date = t.activity_date
+        left join features_day as fd on fd.user_id = t.user_id and fd.activity_date = t.activity_date
+        left join events_day as ev on ev.user_id = t.user_id and ev.activity_date = t.activity_date
+        left join last_login as ll on ll.user_id = t.user_id and ll.day = t.activity_date
+        where coalesce(sd.session_count, 0) + coalesce(ev.event_count, 0) > 0
     )
-    select
-        t.activity_date,
-        t.user_id,
-        coalesce(ev.login_count, 0),
-        coalesce(sd.session_count, 0),
-        coalesce(sd.api_calls_count, 0),
-        coalesce(fd.features_used, '{}'),
-        coalesce(ev.login_count, 0) * v_weight_login
-            + coalesce(sd.session_count, 0) * v_weight_session
-            + coalesce(sd.api_calls_count, 0) * v_weight_api_call
-            + coalesce(cardinality(fd.features_used), 0) * v_weight_feature,
-        coalesce(t.activity_date - ll.last_login_date < v_active_days, false),
-        t.activity_date - (u.created_at at time zone 'UTC')::date,
-        t.activity_date - ll.last_login_date,
-        u.analytics_opt_out,
-        now()
-    from pg_temp.activity_touched as t
-    join staging.stg_supabase_users as u on u.user_id = t.user_id and not u.is_hard_deleted
-    left join sessions_day as sd on sd.user_id = t.user_id and sd.activity_date = t.activity_date
-    left join features_day as fd on fd.user_id = t.user_id and fd.activity_date = t.activity_date
-    left join events_day as ev on ev.user_id = t.user_id and ev.activity_date = t.activity_date
-    left join last_login as ll on ll.user_id = t.user_id and ll.day = t.activity_date
-    where coalesce(sd.session_count, 0) + coalesce(ev.event_count, 0) > 0;
-
-    -- Hard-deleted users leave the mart, every day of them.
-    delete from marts.marts_core_user_activity_daily as m
-    using staging.stg_supabase_users as u
-    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch and u.is_hard_deleted and m.user_id = u.user_id;
-    get diagnostics v_deleted = row_count;
-    v_result.rows_out := v_deleted;
-
-    -- Touched days with no activity left (deleted sessions or events) leave the mart.
-    delete from marts.marts_core_user_activity_daily as m
-    using pg_temp.activity_touched as t
-    where m.user_id = t.user_id and m.activity_date = t.activity_date
-      and not exists (select 1 from pg_temp.activity_computed as c where c.user_id = t.user_id and c.activity_date = t.activity_date);
-    get diagnostics v_deleted = row_count;
-
-    insert into marts.marts_core_user_activity_daily as m
-    select * from pg_temp.activity_computed
-    on conflict (activity_date, user_id) do update
-    set login_count = excluded.login_count,
-        session_count = excluded.session_count,
-        api_calls_count = excluded.api_calls_count,
-        features_used = excluded.features_used,
-        engagement_score = excluded.engagement_score,
-        is_active = excluded.is_active,
-        days_since_signup = excluded.days_since_signup,
-        days_since_last_login = excluded.days_since_last_login,
-        analytics_opt_out = excluded.analytics_opt_out,
-        _dbt_loaded_at = excluded._dbt_loaded_at;
-    get diagnostics v_upserted = row_count;
-
-    -- A user who opted out (or back in) since: their other days follow.
-    update marts.marts_core_user_activity_daily as m
-    set analytics_opt_out = u.analytics_opt_out, _dbt_loaded_at = now()
-    from staging.stg_supabase_users as u
-    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
-      and m.user_id = u.user_id and m.analytics_opt_out is distinct from u.analytics_opt_out;
-    get diagnostics v_opt_out = row_count;
-
-    v_result.rows_in := v_touched;
-    v_result.rows_out := v_result.rows_out + v_deleted + v_upserted + v_opt_out;
-    return v_result;
+    select * from final;
 end;
-$$;
 
-comment on function marts.refresh_marts_core_user_activity_daily(bigint, bigint) is
-    'Model marts_core_user_activity_daily: recomputes the (user, day) rows whose sessions or auth events changed in batches '
-    '(p_from_batch, p_to_batch], from staging; rows_in counts those pairs.';
+comment on function marts.marts_core_user_activity_daily__rows(bigint, bigint) is
+    'Model marts_core_user_activity_daily: the rows of the touched (user, day) pairs, from staging. A pair with no '
+    'session or event left (deleted) has no row.';
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('marts_core_user_activity_daily', 'marts', 'marts', 'marts_core_user_activity_daily',
-        '{staging.stg_supabase_users,staging.stg_supabase_sessions,staging.stg_supabase_auth_events}',
-        'marts.refresh_marts_core_user_activity_daily', 'one row per user per day with activity');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, grain)
+values ('marts_core_user_activity_daily', 'marts', 'marts', 'marts_core_user_activity_daily', 'recompute_keys', '{activity_date,user_id}',
+    'marts.marts_core_user_activity_daily__rows', 'marts.marts_core_user_activity_daily__touched', '{user_id,activity_date}',
+    'one row per user per day with activity');
 
 insert into warehouse.model_state (model_name) values ('marts_core_user_activity_daily');
 
@@ -5799,8 +5685,61 @@ values
     ('marts', 'marts_core_user_activity_daily', 'user_id = $1');
 
 -- ===============================================================================================
+-- supabase/schemas/marts/pets/marts_pets__touched.sql
+-- ===============================================================================================
+
+-- The pets a batch touched, shared by the pets marts that recompute per pet (marts_pets_health_events,
+-- marts_pets_care_schedule, marts_pets_weight_history, and within their own touched functions
+-- marts_pets_attention_needed and marts_pets_dim_pets): every pet whose own row, owner, weigh-ins,
+-- health events or care tasks changed in the batches.
+--
+-- In its own file, named to sort before the pets model files (schema_paths applies
+-- ./schemas/marts/*/marts_*.sql in lexicographic order, and '_' sorts before every letter): their
+-- BEGIN ATOMIC functions call this one, and such a body is checked when it is created.
+
+create function marts.pets_touched(p_from_batch bigint, p_to_batch bigint)
+returns table (pet_id uuid)
+language sql
+stable
+begin atomic
+    select p.pet_id from staging.stg_supabase_pets as p
+    where p._batch_id > p_from_batch and p._batch_id <= p_to_batch
+    union
+    select w.pet_id from staging.stg_supabase_pet_weights as w
+    where w._batch_id > p_from_batch and w._batch_id <= p_to_batch and w.pet_id is not null
+    union
+    select e.pet_id from staging.stg_supabase_health_events as e
+    where e._batch_id > p_from_batch and e._batch_id <= p_to_batch and e.pet_id is not null
+    union
+    select t.pet_id from staging.stg_supabase_care_tasks as t
+    where t._batch_id > p_from_batch and t._batch_id <= p_to_batch and t.pet_id is not null
+    union
+    select p.pet_id from staging.stg_supabase_pets as p
+    join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
+    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch;
+end;
+
+comment on function marts.pets_touched(bigint, bigint) is
+    'The pets (one row each) whose staging rows (pet, weigh-ins, health events, care tasks) or whose owner''s staging row '
+    'changed in batches (p_from_batch, p_to_batch]: the touched function of the pets marts that recompute per pet.';
+
+-- ===============================================================================================
 -- supabase/schemas/marts/pets/marts_pets_attention_needed.sql
 -- ===============================================================================================
+
+-- Model marts_pets_attention_needed. Grain: one row per pet per reason per subject needing attention today.
+-- Materialized per pet (recompute_keys on pet_id). What needs attention moves with the date as well as
+-- with the data: besides the pets the batches touched, the first run recomputes every pet, and a run on
+-- a later day than the last one (warehouse.model_state.refreshed_at) recomputes the pets listed (days
+-- overdue grow, rows expire) and every pet that can be listed today: a vaccine dose due within the
+-- window or overdue, a medication dose due within the gap lookback, a weigh-in within the weight window.
+--
+-- The old refresh function recomputed, on a new day, the pets listed and those whose due dates or
+-- weigh-ins had crossed a boundary since the last run. That is not enough here: the materializer calls
+-- the touched function, deletes those pets' rows, and the rows function then calls the touched function
+-- again, when the listed pets (read from this mart) are gone. The pets that can be listed today are
+-- found from staging alone, so both calls find them; a pet listed before and not among them has no row
+-- today, and its rows are deleted, as before.
 
 create table marts.marts_pets_attention_needed (
     pet_id uuid not null,
@@ -5835,156 +5774,160 @@ comment on column marts.marts_pets_attention_needed.weight_change_pct is 'For ab
 comment on column marts.marts_pets_attention_needed.analytics_opt_out is 'The owner opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_pets_attention_needed._dbt_loaded_at is 'When the pipeline wrote the row.';
 
-create function marts.refresh_marts_pets_attention_needed(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_due_window integer := warehouse.metric('pet_vaccine_due_window_days')::integer;
-    v_gap_lookback integer := warehouse.metric('pet_medication_gap_lookback_days')::integer;
-    v_weight_pct numeric := warehouse.metric('pet_weight_change_pct');
-    v_weight_window integer := warehouse.metric('pet_weight_change_window_days')::integer;
-    v_previous_date date;
-    v_deleted bigint;
-    v_inserted bigint;
-    v_result warehouse.refresh_result;
-begin
-    select (s.refreshed_at at time zone 'UTC')::date into v_previous_date
-    from warehouse.model_state as s where s.model_name = 'marts_pets_attention_needed';
-
-    -- The pets touched by the batches; and when the date moved since the last run, the pets whose rows
-    -- can have changed with it: those already listed (days_overdue grows, rows expire), those with a
-    -- dose due date that entered the due window or passed, and those weighed within the window.
-    create temporary table if not exists pets_attention_touched (pet_id uuid primary key) on commit drop;
-    truncate pg_temp.pets_attention_touched;
-    insert into pg_temp.pets_attention_touched
-    select t.pet_id from warehouse.pets_touched(p_from_batch, p_to_batch) as t
-    union
-    select p.pet_id from staging.stg_supabase_pets as p where v_previous_date is null
-    union
-    select a.pet_id from marts.marts_pets_attention_needed as a where v_previous_date < current_date
-    union
-    select e.pet_id from staging.stg_supabase_health_events as e
-    where v_previous_date < current_date and e.pet_id is not null
-      and e.next_due_on between v_previous_date - 1 and current_date + v_due_window + 1
-    union
-    select w.pet_id from staging.stg_supabase_pet_weights as w
-    where v_previous_date < current_date and w.pet_id is not null and w.weighed_on >= current_date - v_weight_window - 1;
-    get diagnostics v_result.rows_in = row_count;
-    analyze pg_temp.pets_attention_touched;
-
-    delete from marts.marts_pets_attention_needed as m using pg_temp.pets_attention_touched as t where m.pet_id = t.pet_id;
-    get diagnostics v_deleted = row_count;
-
-    -- Intermediate sets in analysed temporary tables: the staging tables were just written in this
-    -- transaction and have no statistics yet, so CTEs joined several times can get a bad plan.
-    create temporary table if not exists pets_attention_pets (
-        pet_id uuid primary key, owner_user_id uuid, species varchar(20), age_months integer, analytics_opt_out boolean
-    ) on commit drop;
-    truncate pg_temp.pets_attention_pets;
-    insert into pg_temp.pets_attention_pets
-    select p.pet_id, p.owner_user_id, p.species, warehouse.pet_age_months(p.birth_date, current_date),
-           coalesce(u.analytics_opt_out, false)
-    from staging.stg_supabase_pets as p
-    join pg_temp.pets_attention_touched as t on t.pet_id = p.pet_id
-    left join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
-    where not p.is_hard_deleted and p.deleted_at is null
-      and u.deleted_at is null and not coalesce(u.is_hard_deleted, false);
-    analyze pg_temp.pets_attention_pets;
-
-    create temporary table if not exists pets_attention_doses (
-        pet_id uuid, event_type varchar(20), subject varchar(100), next_due_on date
-    ) on commit drop;
-    truncate pg_temp.pets_attention_doses;
-    insert into pg_temp.pets_attention_doses
-    select distinct on (e.pet_id, e.event_type, coalesce(e.vaccine_name, e.medication_name))
-        e.pet_id, e.event_type, coalesce(e.vaccine_name, e.medication_name), e.next_due_on
-    from staging.stg_supabase_health_events as e
-    join pg_temp.pets_attention_pets as p on p.pet_id = e.pet_id
-    where not e.is_hard_deleted and e.event_type in ('vaccine', 'medication')
-      and coalesce(e.vaccine_name, e.medication_name) is not null
-    order by e.pet_id, e.event_type, coalesce(e.vaccine_name, e.medication_name), e.occurred_on desc,
-             e.next_due_on desc nulls last, e.health_event_id;
-    analyze pg_temp.pets_attention_doses;
-
-    create temporary table if not exists pets_attention_weights (
-        pet_id uuid, weight_id uuid, weighed_on date, weight_kg numeric(6,2), recency bigint
-    ) on commit drop;
-    truncate pg_temp.pets_attention_weights;
-    insert into pg_temp.pets_attention_weights
-    select w.pet_id, w.weight_id, w.weighed_on, w.weight_kg,
-           row_number() over (partition by w.pet_id order by w.weighed_on desc, w.weight_id)
-    from staging.stg_supabase_pet_weights as w
-    join pg_temp.pets_attention_pets as p on p.pet_id = w.pet_id
-    where not w.is_hard_deleted;
-    analyze pg_temp.pets_attention_weights;
-
-    insert into marts.marts_pets_attention_needed (
-        pet_id, reason, subject, owner_user_id, species, due_on, days_overdue, weight_change_pct, analytics_opt_out, _dbt_loaded_at
+-- The transformation.
+create function marts.marts_pets_attention_needed__touched(p_from_batch bigint, p_to_batch bigint)
+returns table (pet_id uuid)
+language sql
+stable
+begin atomic
+    with previous_run as (
+        select (
+            select (s.refreshed_at at time zone 'UTC')::date
+            from warehouse.model_state as s
+            where s.model_name = 'marts_pets_attention_needed') as previous_date
+    ),
+    rules as (
+        select
+            warehouse.metric('pet_vaccine_due_window_days')::integer as due_window,
+            warehouse.metric('pet_medication_gap_lookback_days')::integer as gap_lookback,
+            warehouse.metric('pet_weight_change_window_days')::integer as weight_window
     )
-    with pets as (
-        select * from pg_temp.pets_attention_pets
+    -- the pets the batches touched
+    select t.pet_id
+    from marts.pets_touched(p_from_batch, p_to_batch) as t
+    union
+    -- the first run (or a model never refreshed): every pet
+    select p.pet_id
+    from staging.stg_supabase_pets as p
+    cross join previous_run as r
+    where r.previous_date is null
+    union
+    -- the date moved since the last run: the pets listed ...
+    select a.pet_id
+    from marts.marts_pets_attention_needed as a
+    cross join previous_run as r
+    where r.previous_date < current_date
+    union
+    -- ... and every pet that can be listed today: a vaccine dose due within the window or overdue, a
+    -- medication dose due within the gap lookback, a weigh-in within the weight window
+    select e.pet_id
+    from staging.stg_supabase_health_events as e
+    cross join previous_run as r
+    cross join rules as k
+    where r.previous_date < current_date and e.pet_id is not null
+      and ((e.event_type = 'vaccine' and e.next_due_on <= current_date + k.due_window)
+        or (e.event_type = 'medication' and e.next_due_on < current_date and e.next_due_on >= current_date - k.gap_lookback))
+    union
+    select w.pet_id
+    from staging.stg_supabase_pet_weights as w
+    cross join previous_run as r
+    cross join rules as k
+    where r.previous_date < current_date and w.pet_id is not null and w.weighed_on >= current_date - k.weight_window;
+end;
+
+comment on function marts.marts_pets_attention_needed__touched(bigint, bigint) is
+    'Model marts_pets_attention_needed: the pets (one row each) to recompute for batches (p_from_batch, p_to_batch]: '
+    'those the batches touched (marts.pets_touched); on the first run every pet; and when the date moved since the last '
+    'run (warehouse.model_state.refreshed_at) the pets listed and every pet whose doses or weigh-ins can qualify today.';
+
+create function marts.marts_pets_attention_needed__rows(p_from_batch bigint, p_to_batch bigint)
+returns setof marts.marts_pets_attention_needed
+language sql
+stable
+begin atomic
+    -- Each step carries the pet's columns along rather than joining back to the pets: staging was
+    -- written in this transaction and has no statistics yet, and a join of two CTEs estimated at one
+    -- row each would be planned as a nested loop.
+    with rules as (
+        select
+            warehouse.metric('pet_vaccine_due_window_days')::integer as due_window,
+            warehouse.metric('pet_medication_gap_lookback_days')::integer as gap_lookback,
+            warehouse.metric('pet_weight_change_pct') as weight_pct,
+            warehouse.metric('pet_weight_change_window_days')::integer as weight_window
+    ),
+    pets as (
+        select p.pet_id, p.owner_user_id, p.species, warehouse.pet_age_months(p.birth_date, current_date) as age_months,
+               coalesce(u.analytics_opt_out, false) as analytics_opt_out
+        from staging.stg_supabase_pets as p
+        join marts.marts_pets_attention_needed__touched(p_from_batch, p_to_batch) as t on t.pet_id = p.pet_id
+        left join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
+        where not p.is_hard_deleted and p.deleted_at is null
+          and u.deleted_at is null and not coalesce(u.is_hard_deleted, false)
     ),
     latest_doses as (
-        select * from pg_temp.pets_attention_doses
+        select distinct on (e.pet_id, e.event_type, coalesce(e.vaccine_name, e.medication_name))
+            e.pet_id, e.event_type, coalesce(e.vaccine_name, e.medication_name) as subject, e.next_due_on,
+            p.owner_user_id, p.species, p.analytics_opt_out
+        from staging.stg_supabase_health_events as e
+        join pets as p on p.pet_id = e.pet_id
+        where not e.is_hard_deleted and e.event_type in ('vaccine', 'medication')
+          and coalesce(e.vaccine_name, e.medication_name) is not null
+        order by e.pet_id, e.event_type, coalesce(e.vaccine_name, e.medication_name), e.occurred_on desc,
+                 e.next_due_on desc nulls last, e.health_event_id
     ),
+    -- every weigh-in, numbered from the latest (recency 1), with the latest one's day and weight
     weights as (
-        select * from pg_temp.pets_attention_weights
+        select w.pet_id, w.weighed_on, w.weight_kg,
+               row_number() over latest_first as recency,
+               first_value(w.weighed_on) over latest_first as latest_weighed_on,
+               first_value(w.weight_kg) over latest_first as latest_weight_kg,
+               p.owner_user_id, p.species, p.age_months, p.analytics_opt_out
+        from staging.stg_supabase_pet_weights as w
+        join pets as p on p.pet_id = w.pet_id
+        where not w.is_hard_deleted
+        window latest_first as (partition by w.pet_id order by w.weighed_on desc, w.weight_id)
     ),
-    latest_weight as (
-        select w.* from weights as w where w.recency = 1 and w.weighed_on >= current_date - v_weight_window
-    ),
-    previous_weight as (
-        select distinct on (w.pet_id) w.pet_id, w.weight_kg
+    -- the latest weigh-in, when within the window of today, and the previous one within the window of it
+    weight_changes as (
+        select distinct on (w.pet_id)
+            w.pet_id, w.latest_weighed_on, w.latest_weight_kg, w.weight_kg as previous_weight_kg,
+            w.owner_user_id, w.species, w.age_months, w.analytics_opt_out
         from weights as w
-        join latest_weight as l on l.pet_id = w.pet_id
-        where w.weighed_on < l.weighed_on and w.weighed_on >= l.weighed_on - v_weight_window
+        cross join rules as k
+        where w.latest_weighed_on >= current_date - k.weight_window
+          and w.weighed_on < w.latest_weighed_on and w.weighed_on >= w.latest_weighed_on - k.weight_window
         order by w.pet_id, w.weighed_on desc, w.recency
     ),
     reasons as (
         select d.pet_id, case when d.next_due_on < current_date then 'vaccine_overdue' else 'vaccine_due' end as reason,
-               d.subject, d.next_due_on as due_on, greatest(current_date - d.next_due_on, 0) as days_overdue,
-               null::numeric as weight_change_pct
+               d.subject, d.owner_user_id, d.species, d.next_due_on as due_on,
+               greatest(current_date - d.next_due_on, 0) as days_overdue, null::numeric as weight_change_pct,
+               d.analytics_opt_out
         from latest_doses as d
-        where d.event_type = 'vaccine' and d.next_due_on <= current_date + v_due_window
+        cross join rules as k
+        where d.event_type = 'vaccine' and d.next_due_on <= current_date + k.due_window
         union all
-        select d.pet_id, 'medication_gap', d.subject, d.next_due_on, current_date - d.next_due_on, null
+        select d.pet_id, 'medication_gap', d.subject, d.owner_user_id, d.species, d.next_due_on,
+               current_date - d.next_due_on, null, d.analytics_opt_out
         from latest_doses as d
-        where d.event_type = 'medication' and d.next_due_on < current_date and d.next_due_on >= current_date - v_gap_lookback
+        cross join rules as k
+        where d.event_type = 'medication' and d.next_due_on < current_date and d.next_due_on >= current_date - k.gap_lookback
         union all
-        select l.pet_id, 'abnormal_weight_change', 'weight', l.weighed_on, 0,
-               round((l.weight_kg - pw.weight_kg) / pw.weight_kg * 100, 1)
-        from latest_weight as l
-        join previous_weight as pw on pw.pet_id = l.pet_id
-        join pets as p on p.pet_id = l.pet_id
-        where pw.weight_kg > 0 and abs(l.weight_kg - pw.weight_kg) / pw.weight_kg * 100 > v_weight_pct
-          and not warehouse.pet_is_growing(p.species, p.age_months)
+        select c.pet_id, 'abnormal_weight_change', 'weight', c.owner_user_id, c.species, c.latest_weighed_on, 0,
+               round((c.latest_weight_kg - c.previous_weight_kg) / c.previous_weight_kg * 100, 1), c.analytics_opt_out
+        from weight_changes as c
+        cross join rules as k
+        where c.previous_weight_kg > 0
+          and abs(c.latest_weight_kg - c.previous_weight_kg) / c.previous_weight_kg * 100 > k.weight_pct
+          and not warehouse.pet_is_growing(c.species, c.age_months)
     ),
     final as (
-        select r.pet_id, r.reason, r.subject, p.owner_user_id, p.species, r.due_on, r.days_overdue, r.weight_change_pct,
-               p.analytics_opt_out, now()
+        select r.pet_id, r.reason, r.subject, r.owner_user_id, r.species, r.due_on, r.days_overdue, r.weight_change_pct,
+               r.analytics_opt_out, now() as _dbt_loaded_at
         from reasons as r
-        join pets as p on p.pet_id = r.pet_id
     )
     select * from final;
-    get diagnostics v_inserted = row_count;
-
-    v_result.rows_out := v_deleted + v_inserted;
-    return v_result;
 end;
-$$;
 
-comment on function marts.refresh_marts_pets_attention_needed(bigint, bigint) is
-    'Model marts_pets_attention_needed: recomputes what needs attention today for the pets touched in batches '
-    '(p_from_batch, p_to_batch] and, when the date moved since the last run, for the pets whose due dates or weigh-ins '
-    'can have crossed a boundary (rules in warehouse.metric_definitions and pet_life_stage_definitions).';
+comment on function marts.marts_pets_attention_needed__rows(bigint, bigint) is
+    'Model marts_pets_attention_needed: what needs attention today for the pets of marts_pets_attention_needed__touched '
+    '(batches p_from_batch, p_to_batch], computed from staging: vaccines due or overdue, medication gaps and abnormal weight '
+    'changes (rules in warehouse.metric_definitions and pet_life_stage_definitions); deleted pets and owners have none.';
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('marts_pets_attention_needed', 'marts', 'marts', 'marts_pets_attention_needed',
-        '{staging.stg_supabase_pets,staging.stg_supabase_users,staging.stg_supabase_health_events,staging.stg_supabase_pet_weights,staging.stg_supabase_care_tasks}',
-        'marts.refresh_marts_pets_attention_needed', 'one row per pet per reason per subject needing attention today');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, grain)
+values ('marts_pets_attention_needed', 'marts', 'marts', 'marts_pets_attention_needed', 'recompute_keys', '{pet_id,reason,subject}',
+    'marts.marts_pets_attention_needed__rows', 'marts.marts_pets_attention_needed__touched', '{pet_id}',
+    'one row per pet per reason per subject needing attention today');
 
 insert into warehouse.model_state (model_name) values ('marts_pets_attention_needed');
 
@@ -6010,6 +5953,11 @@ values
 -- ===============================================================================================
 -- supabase/schemas/marts/pets/marts_pets_care_schedule.sql
 -- ===============================================================================================
+
+-- Model marts_pets_care_schedule. Grain: one row per scheduled care task.
+-- Materialized per pet (recompute_keys on pet_id): the pets a batch touched (marts.pets_touched) have
+-- all their care tasks recomputed from staging (a new owner or an opt-out follows); a hard-deleted
+-- task or pet has none.
 
 create table marts.marts_pets_care_schedule (
     care_task_id uuid primary key,
@@ -6052,29 +6000,12 @@ comment on column marts.marts_pets_care_schedule.created_at is 'When the task wa
 comment on column marts.marts_pets_care_schedule.analytics_opt_out is 'The owner opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_pets_care_schedule._dbt_loaded_at is 'When the pipeline wrote the row.';
 
-create function marts.refresh_marts_pets_care_schedule(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_deleted bigint;
-    v_inserted bigint;
-    v_result warehouse.refresh_result;
-begin
-    create temporary table if not exists pets_care_touched (pet_id uuid primary key) on commit drop;
-    truncate pg_temp.pets_care_touched;
-    insert into pg_temp.pets_care_touched select t.pet_id from warehouse.pets_touched(p_from_batch, p_to_batch) as t;
-    get diagnostics v_result.rows_in = row_count;
-    analyze pg_temp.pets_care_touched;
-
-    delete from marts.marts_pets_care_schedule as m using pg_temp.pets_care_touched as t where m.pet_id = t.pet_id;
-    get diagnostics v_deleted = row_count;
-
-    insert into marts.marts_pets_care_schedule (
-        care_task_id, pet_id, owner_user_id, species, task_type, due_on, status, reminder_sent, reminder_sent_at,
-        reminder_lead_days, completed_at, completed_on_time, days_late, created_at, analytics_opt_out, _dbt_loaded_at
-    )
+-- The transformation: the touched function is the shared marts.pets_touched (marts_pets__touched.sql).
+create function marts.marts_pets_care_schedule__rows(p_from_batch bigint, p_to_batch bigint)
+returns setof marts.marts_pets_care_schedule
+language sql
+stable
+begin atomic
     select
         c.care_task_id,
         c.pet_id,
@@ -6083,35 +6014,29 @@ begin
         c.task_type,
         c.due_on,
         c.status,
-        c.reminder_sent_at is not null,
+        c.reminder_sent_at is not null as reminder_sent,
         c.reminder_sent_at,
-        c.due_on - (c.reminder_sent_at at time zone 'UTC')::date,
+        c.due_on - (c.reminder_sent_at at time zone 'UTC')::date as reminder_lead_days,
         c.completed_at,
-        coalesce((c.completed_at at time zone 'UTC')::date <= c.due_on, false),
-        case when c.completed_at is not null then greatest((c.completed_at at time zone 'UTC')::date - c.due_on, 0) end,
+        coalesce((c.completed_at at time zone 'UTC')::date <= c.due_on, false) as completed_on_time,
+        (case when c.completed_at is not null then greatest((c.completed_at at time zone 'UTC')::date - c.due_on, 0) end) as days_late,
         c.created_at,
-        coalesce(u.analytics_opt_out, false),
-        now()
+        coalesce(u.analytics_opt_out, false) as analytics_opt_out,
+        now() as _dbt_loaded_at
     from staging.stg_supabase_care_tasks as c
-    join pg_temp.pets_care_touched as t on t.pet_id = c.pet_id
+    join marts.pets_touched(p_from_batch, p_to_batch) as t on t.pet_id = c.pet_id
     join staging.stg_supabase_pets as p on p.pet_id = c.pet_id and not p.is_hard_deleted
     left join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
     where not c.is_hard_deleted;
-    get diagnostics v_inserted = row_count;
-
-    v_result.rows_out := v_deleted + v_inserted;
-    return v_result;
 end;
-$$;
 
-comment on function marts.refresh_marts_pets_care_schedule(bigint, bigint) is
-    'Model marts_pets_care_schedule: rebuilds the care tasks of the pets touched in batches (p_from_batch, p_to_batch]; rows_in counts those pets.';
+comment on function marts.marts_pets_care_schedule__rows(bigint, bigint) is
+    'Model marts_pets_care_schedule: the mart rows of every care task of the pets touched in batches '
+    '(p_from_batch, p_to_batch] (marts.pets_touched), computed from staging; hard-deleted tasks and pets have none.';
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('marts_pets_care_schedule', 'marts', 'marts', 'marts_pets_care_schedule',
-        '{staging.stg_supabase_care_tasks,staging.stg_supabase_pets,staging.stg_supabase_users,staging.stg_supabase_pet_weights,staging.stg_supabase_health_events}',
-        'marts.refresh_marts_pets_care_schedule', 'one row per scheduled care task');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, grain)
+values ('marts_pets_care_schedule', 'marts', 'marts', 'marts_pets_care_schedule', 'recompute_keys', '{care_task_id}',
+    'marts.marts_pets_care_schedule__rows', 'marts.pets_touched', '{pet_id}', 'one row per scheduled care task');
 
 insert into warehouse.model_state (model_name) values ('marts_pets_care_schedule');
 
@@ -6143,7 +6068,18 @@ values
 -- supabase/schemas/marts/pets/marts_pets_dim_pets.sql
 -- ===============================================================================================
 
--- Mart tables
+-- Model marts_pets_dim_pets. Grain: one row per pet (hard-deleted pets removed; soft-deleted ones keep deleted_at).
+-- Materialized per pet (recompute_keys on pet_id). Age, life stage and the statuses are as of the run,
+-- and health_status reads marts_pets_attention_needed (so this model runs after that one): besides the
+-- pets the batches touched, every pet whose age, life stage, vaccination or health status in the
+-- dimension is no longer today's is touched and recomputed (the old refresh function updated those
+-- columns in place).
+--
+-- Those pets are found by reading this dimension; the materializer deletes the touched pets' rows
+-- before the rows function runs, and the rows function's own call of the touched function no longer
+-- finds them. So the rows function recomputes the touched pets and every staging pet missing from the
+-- dimension: after the delete, the same pets (the dimension holds every other pet of staging).
+
 create table marts.marts_pets_dim_pets (
     pet_id uuid primary key,
     owner_user_id uuid not null,
@@ -6199,48 +6135,73 @@ comment on column marts.marts_pets_dim_pets.deleted_at is 'Soft-delete time of t
 comment on column marts.marts_pets_dim_pets.analytics_opt_out is 'The owner opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_pets_dim_pets._dbt_loaded_at is 'When the pipeline wrote the row.';
 
-create function marts.refresh_marts_pets_dim_pets(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_removed bigint;
-    v_upserted bigint;
-    v_restaged bigint;
-    v_result warehouse.refresh_result;
-begin
-    create temporary table if not exists pets_dim_touched (pet_id uuid primary key) on commit drop;
-    truncate pg_temp.pets_dim_touched;
-    insert into pg_temp.pets_dim_touched select t.pet_id from warehouse.pets_touched(p_from_batch, p_to_batch) as t;
-    get diagnostics v_result.rows_in = row_count;
-    analyze pg_temp.pets_dim_touched;
-
-    delete from marts.marts_pets_dim_pets as m
-    using pg_temp.pets_dim_touched as t
-    where m.pet_id = t.pet_id
-      and not exists (select 1 from staging.stg_supabase_pets as p where p.pet_id = t.pet_id and not p.is_hard_deleted);
-    get diagnostics v_removed = row_count;
-
-    -- The touched pets in an analysed temporary table (staging has no statistics yet in this transaction).
-    create temporary table if not exists pets_dim_pets (like staging.stg_supabase_pets) on commit drop;
-    truncate pg_temp.pets_dim_pets;
-    insert into pg_temp.pets_dim_pets
-    select p.*
-    from staging.stg_supabase_pets as p
-    join pg_temp.pets_dim_touched as t on t.pet_id = p.pet_id
-    where not p.is_hard_deleted;
-    analyze pg_temp.pets_dim_pets;
-
-    insert into marts.marts_pets_dim_pets as m (
-        pet_id, owner_user_id, species, breed, sex, is_neutered, birth_date, vaccine_doses, next_vaccine_due_on,
-        last_vet_visit_on, latest_weight_kg, latest_weighed_on, created_at, deleted_at, analytics_opt_out, _dbt_loaded_at
+-- The transformation. Both functions apply the same status rules (see the column comments).
+create function marts.marts_pets_dim_pets__touched(p_from_batch bigint, p_to_batch bigint)
+returns table (pet_id uuid)
+language sql
+stable
+begin atomic
+    with attention as (
+        select distinct a.pet_id from marts.marts_pets_attention_needed as a
+    ),
+    today as (
+        select
+            d.pet_id, d.species, d.age_months, d.life_stage, d.vaccination_status, d.health_status,
+            warehouse.pet_age_months(d.birth_date, current_date) as age_months_today,
+            case
+                when d.vaccine_doses = 0 then 'no_record'
+                when d.next_vaccine_due_on < current_date then 'overdue'
+                else 'up_to_date'
+            end as vaccination_status_today,
+            a.pet_id is not null as needs_attention
+        from marts.marts_pets_dim_pets as d
+        left join attention as a on a.pet_id = d.pet_id
     )
-    with pets as (
-        select * from pg_temp.pets_dim_pets
+    -- the pets the batches touched
+    select t.pet_id
+    from marts.pets_touched(p_from_batch, p_to_batch) as t
+    union
+    -- the pets whose values moved with the date or with marts_pets_attention_needed
+    select s.pet_id
+    from today as s
+    where (s.age_months, s.life_stage, s.vaccination_status, s.health_status) is distinct from (
+        s.age_months_today,
+        warehouse.pet_life_stage(s.species, s.age_months_today),
+        s.vaccination_status_today,
+        case
+            when s.vaccination_status_today = 'overdue' then 'vaccine_overdue'
+            when s.needs_attention then 'needs_attention'
+            else 'up_to_date'
+        end);
+end;
+
+comment on function marts.marts_pets_dim_pets__touched(bigint, bigint) is
+    'Model marts_pets_dim_pets: the pets (one row each) to recompute for batches (p_from_batch, p_to_batch]: those the '
+    'batches touched (marts.pets_touched), and those whose age, life stage, vaccination or health status in the dimension '
+    'is no longer today''s (the date moved, or marts_pets_attention_needed changed).';
+
+create function marts.marts_pets_dim_pets__rows(p_from_batch bigint, p_to_batch bigint)
+returns setof marts.marts_pets_dim_pets
+language sql
+stable
+begin atomic
+    -- the touched pets, and every staging pet missing from the dimension (after the materializer's
+    -- delete: also the touched pets that the touched function, reading the dimension, no longer finds)
+    with touched as (
+        select t.pet_id from marts.marts_pets_dim_pets__touched(p_from_batch, p_to_batch) as t
+        union
+        select p.pet_id
+        from staging.stg_supabase_pets as p
+        where not exists (select 1 from marts.marts_pets_dim_pets as d where d.pet_id = p.pet_id)
+    ),
+    pets as (
+        select p.pet_id, p.owner_user_id, p.species, p.breed, p.sex, p.is_neutered, p.birth_date, p.created_at, p.deleted_at
+        from staging.stg_supabase_pets as p
+        join touched as t on t.pet_id = p.pet_id
+        where not p.is_hard_deleted
     ),
     events as (
-        select e.*
+        select e.pet_id, e.event_type, e.vaccine_name, e.occurred_on, e.next_due_on, e.health_event_id
         from staging.stg_supabase_health_events as e
         join pets as p on p.pet_id = e.pet_id
         where not e.is_hard_deleted
@@ -6268,85 +6229,69 @@ begin
         where not w.is_hard_deleted
         order by w.pet_id, w.weighed_on desc, w.weight_id
     ),
-    final as (
+    attention as (
+        select distinct a.pet_id from marts.marts_pets_attention_needed as a
+    ),
+    computed as (
         select
             p.pet_id, p.owner_user_id, p.species, p.breed, p.sex, p.is_neutered, p.birth_date,
-            coalesce(s.vaccine_doses, 0), v.next_vaccine_due_on, s.last_vet_visit_on, w.weight_kg, w.weighed_on,
-            p.created_at, p.deleted_at, coalesce(u.analytics_opt_out, false), now()
+            warehouse.pet_age_months(p.birth_date, current_date) as age_months,
+            case
+                when coalesce(s.vaccine_doses, 0) = 0 then 'no_record'
+                when v.next_vaccine_due_on < current_date then 'overdue'
+                else 'up_to_date'
+            end as vaccination_status,
+            a.pet_id is not null as needs_attention,
+            coalesce(s.vaccine_doses, 0) as vaccine_doses, v.next_vaccine_due_on, s.last_vet_visit_on,
+            w.weight_kg as latest_weight_kg, w.weighed_on as latest_weighed_on,
+            p.created_at, p.deleted_at, coalesce(u.analytics_opt_out, false) as analytics_opt_out
         from pets as p
         left join event_summary as s on s.pet_id = p.pet_id
         left join vaccines as v on v.pet_id = p.pet_id
         left join latest_weight as w on w.pet_id = p.pet_id
+        left join attention as a on a.pet_id = p.pet_id
         left join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
-    )
-    select * from final
-    on conflict (pet_id) do update
-    set owner_user_id = excluded.owner_user_id,
-        species = excluded.species,
-        breed = excluded.breed,
-        sex = excluded.sex,
-        is_neutered = excluded.is_neutered,
-        birth_date = excluded.birth_date,
-        vaccine_doses = excluded.vaccine_doses,
-        next_vaccine_due_on = excluded.next_vaccine_due_on,
-        last_vet_visit_on = excluded.last_vet_visit_on,
-        latest_weight_kg = excluded.latest_weight_kg,
-        latest_weighed_on = excluded.latest_weighed_on,
-        created_at = excluded.created_at,
-        deleted_at = excluded.deleted_at,
-        analytics_opt_out = excluded.analytics_opt_out,
-        _dbt_loaded_at = excluded._dbt_loaded_at;
-    get diagnostics v_upserted = row_count;
-
-    -- Time moves age, life stage and statuses without new data (and the attention mart, rebuilt just
-    -- before, may list pets no batch touched): re-stage every row whose values changed.
-    update marts.marts_pets_dim_pets as m
-    set age_months = s.age_months,
-        age_years = s.age_years,
-        life_stage = s.life_stage,
-        vaccination_status = s.vaccination_status,
-        health_status = s.health_status,
-        _dbt_loaded_at = now()
-    from (
+    ),
+    final as (
         select
-            x.pet_id, x.age_months, x.age_months / 12 as age_years,
-            warehouse.pet_life_stage(x.species, x.age_months) as life_stage,
-            x.vaccination_status,
+            c.pet_id,
+            c.owner_user_id,
+            c.species,
+            c.breed,
+            c.sex,
+            c.is_neutered,
+            c.birth_date,
+            c.age_months,
+            c.age_months / 12 as age_years,
+            warehouse.pet_life_stage(c.species, c.age_months) as life_stage,
+            c.vaccination_status,
             case
-                when x.vaccination_status = 'overdue' then 'vaccine_overdue'
-                when exists (select 1 from marts.marts_pets_attention_needed as a where a.pet_id = x.pet_id) then 'needs_attention'
+                when c.vaccination_status = 'overdue' then 'vaccine_overdue'
+                when c.needs_attention then 'needs_attention'
                 else 'up_to_date'
-            end as health_status
-        from (
-            select d.pet_id, d.species, warehouse.pet_age_months(d.birth_date, current_date) as age_months,
-                   case
-                       when d.vaccine_doses = 0 then 'no_record'
-                       when d.next_vaccine_due_on < current_date then 'overdue'
-                       else 'up_to_date'
-                   end as vaccination_status
-            from marts.marts_pets_dim_pets as d
-        ) as x
-    ) as s
-    where s.pet_id = m.pet_id
-      and (m.age_months, m.life_stage, m.vaccination_status, m.health_status)
-          is distinct from (s.age_months, s.life_stage, s.vaccination_status, s.health_status);
-    get diagnostics v_restaged = row_count;
-
-    v_result.rows_out := v_removed + v_upserted + v_restaged;
-    return v_result;
+            end as health_status,
+            c.vaccine_doses,
+            c.next_vaccine_due_on,
+            c.last_vet_visit_on,
+            c.latest_weight_kg,
+            c.latest_weighed_on,
+            c.created_at,
+            c.deleted_at,
+            c.analytics_opt_out,
+            now() as _dbt_loaded_at
+        from computed as c
+    )
+    select * from final;
 end;
-$$;
 
-comment on function marts.refresh_marts_pets_dim_pets(bigint, bigint) is
-    'Model marts_pets_dim_pets: recomputes the pets touched in batches (p_from_batch, p_to_batch] from staging, removes '
-    'hard-deleted ones, then re-stages every pet whose age, life stage, vaccination or health status changed with the date '
-    'or with marts_pets_attention_needed.';
+comment on function marts.marts_pets_dim_pets__rows(bigint, bigint) is
+    'Model marts_pets_dim_pets: the dimension rows, computed from staging and marts_pets_attention_needed with today''s '
+    'age, life stage and statuses, of the pets of marts_pets_dim_pets__touched (batches p_from_batch, p_to_batch] and of '
+    'every staging pet missing from the dimension (after the materializer''s delete, the same pets); hard-deleted pets have none.';
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('marts_pets_dim_pets', 'marts', 'marts', 'marts_pets_dim_pets',
-        '{staging.stg_supabase_pets,staging.stg_supabase_users,staging.stg_supabase_health_events,staging.stg_supabase_pet_weights,staging.stg_supabase_care_tasks,marts.marts_pets_attention_needed}',
-        'marts.refresh_marts_pets_dim_pets', 'one row per pet');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, grain)
+values ('marts_pets_dim_pets', 'marts', 'marts', 'marts_pets_dim_pets', 'recompute_keys', '{pet_id}',
+    'marts.marts_pets_dim_pets__rows', 'marts.marts_pets_dim_pets__touched', '{pet_id}', 'one row per pet');
 
 insert into warehouse.model_state (model_name) values ('marts_pets_dim_pets');
 
@@ -6377,6 +6322,11 @@ values
 -- ===============================================================================================
 -- supabase/schemas/marts/pets/marts_pets_health_events.sql
 -- ===============================================================================================
+
+-- Model marts_pets_health_events. Grain: one row per health event (vet visit, vaccine or medication dose).
+-- Materialized per pet (recompute_keys on pet_id): the pets a batch touched (marts.pets_touched) have
+-- all their health events recomputed from staging, since is_overdue_at_time compares each dose with
+-- the previous one of the same vaccine or medication; a hard-deleted event or pet has none.
 
 create table marts.marts_pets_health_events (
     health_event_id uuid primary key,
@@ -6419,33 +6369,17 @@ comment on column marts.marts_pets_health_events.is_overdue_at_time is
 comment on column marts.marts_pets_health_events.analytics_opt_out is 'The owner opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_pets_health_events._dbt_loaded_at is 'When the pipeline wrote the row.';
 
-create function marts.refresh_marts_pets_health_events(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_deleted bigint;
-    v_inserted bigint;
-    v_result warehouse.refresh_result;
-begin
-    create temporary table if not exists pets_health_touched (pet_id uuid primary key) on commit drop;
-    truncate pg_temp.pets_health_touched;
-    insert into pg_temp.pets_health_touched select t.pet_id from warehouse.pets_touched(p_from_batch, p_to_batch) as t;
-    get diagnostics v_result.rows_in = row_count;
-    analyze pg_temp.pets_health_touched;
-
-    delete from marts.marts_pets_health_events as m using pg_temp.pets_health_touched as t where m.pet_id = t.pet_id;
-    get diagnostics v_deleted = row_count;
-
-    insert into marts.marts_pets_health_events (
-        health_event_id, pet_id, owner_user_id, species, event_type, event_date, vaccine_name, medication_name, outcome,
-        next_due_on, pet_birth_date, pet_age_months, is_overdue_at_time, analytics_opt_out, _dbt_loaded_at
-    )
+-- The transformation: the touched function is the shared marts.pets_touched (marts_pets__touched.sql).
+create function marts.marts_pets_health_events__rows(p_from_batch bigint, p_to_batch bigint)
+returns setof marts.marts_pets_health_events
+language sql
+stable
+begin atomic
     with events as (
-        select e.*
+        select e.health_event_id, e.pet_id, e.event_type, e.occurred_on, e.vaccine_name, e.medication_name, e.outcome,
+               e.next_due_on
         from staging.stg_supabase_health_events as e
-        join pg_temp.pets_health_touched as t on t.pet_id = e.pet_id
+        join marts.pets_touched(p_from_batch, p_to_batch) as t on t.pet_id = e.pet_id
         where not e.is_hard_deleted
     ),
     final as (
@@ -6455,39 +6389,34 @@ begin
             p.owner_user_id,
             p.species,
             e.event_type,
-            e.occurred_on,
+            e.occurred_on as event_date,
             e.vaccine_name,
             e.medication_name,
             e.outcome,
             e.next_due_on,
-            p.birth_date,
-            warehouse.pet_age_months(p.birth_date, e.occurred_on),
+            p.birth_date as pet_birth_date,
+            warehouse.pet_age_months(p.birth_date, e.occurred_on) as pet_age_months,
             case when e.event_type in ('vaccine', 'medication') then coalesce(e.occurred_on > lag(e.next_due_on) over (
                 partition by e.pet_id, e.event_type, coalesce(e.vaccine_name, e.medication_name)
                 order by e.occurred_on, e.health_event_id), false)
-            else false end,
-            coalesce(u.analytics_opt_out, false),
-            now()
+            else false end as is_overdue_at_time,
+            coalesce(u.analytics_opt_out, false) as analytics_opt_out,
+            now() as _dbt_loaded_at
         from events as e
         join staging.stg_supabase_pets as p on p.pet_id = e.pet_id and not p.is_hard_deleted
         left join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
     )
     select * from final;
-    get diagnostics v_inserted = row_count;
-
-    v_result.rows_out := v_deleted + v_inserted;
-    return v_result;
 end;
-$$;
 
-comment on function marts.refresh_marts_pets_health_events(bigint, bigint) is
-    'Model marts_pets_health_events: rebuilds the health events of the pets touched in batches (p_from_batch, p_to_batch]; rows_in counts those pets.';
+comment on function marts.marts_pets_health_events__rows(bigint, bigint) is
+    'Model marts_pets_health_events: the mart rows of every health event of the pets touched in batches '
+    '(p_from_batch, p_to_batch] (marts.pets_touched), computed from staging; hard-deleted events and pets have none.';
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('marts_pets_health_events', 'marts', 'marts', 'marts_pets_health_events',
-        '{staging.stg_supabase_health_events,staging.stg_supabase_pets,staging.stg_supabase_users,staging.stg_supabase_pet_weights,staging.stg_supabase_care_tasks}',
-        'marts.refresh_marts_pets_health_events', 'one row per health event (vet visit, vaccine or medication dose)');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, grain)
+values ('marts_pets_health_events', 'marts', 'marts', 'marts_pets_health_events', 'recompute_keys', '{health_event_id}',
+    'marts.marts_pets_health_events__rows', 'marts.pets_touched', '{pet_id}',
+    'one row per health event (vet visit, vaccine or medication dose)');
 
 insert into warehouse.model_state (model_name) values ('marts_pets_health_events');
 
@@ -6520,6 +6449,11 @@ values
 -- ===============================================================================================
 -- supabase/schemas/marts/pets/marts_pets_weight_history.sql
 -- ===============================================================================================
+
+-- Model marts_pets_weight_history. Grain: one row per weigh-in.
+-- Materialized per pet (recompute_keys on pet_id): the pets a batch touched (marts.pets_touched) have
+-- all their weigh-ins recomputed from staging, since each row compares a weigh-in with the pet's
+-- previous one; a hard-deleted weigh-in or pet has none.
 
 create table marts.marts_pets_weight_history (
     weight_id uuid primary key,
@@ -6554,66 +6488,50 @@ comment on column marts.marts_pets_weight_history.change_pct is 'Change from the
 comment on column marts.marts_pets_weight_history.analytics_opt_out is 'The owner opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_pets_weight_history._dbt_loaded_at is 'When the pipeline wrote the row.';
 
-create function marts.refresh_marts_pets_weight_history(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_deleted bigint;
-    v_inserted bigint;
-    v_result warehouse.refresh_result;
-begin
-    create temporary table if not exists pets_weight_touched (pet_id uuid primary key) on commit drop;
-    truncate pg_temp.pets_weight_touched;
-    insert into pg_temp.pets_weight_touched select t.pet_id from warehouse.pets_touched(p_from_batch, p_to_batch) as t;
-    get diagnostics v_result.rows_in = row_count;
-    analyze pg_temp.pets_weight_touched;
-
-    delete from marts.marts_pets_weight_history as m using pg_temp.pets_weight_touched as t where m.pet_id = t.pet_id;
-    get diagnostics v_deleted = row_count;
-
-    insert into marts.marts_pets_weight_history (
-        weight_id, pet_id, owner_user_id, species, weighed_on, weight_kg, life_stage, previous_weight_kg,
-        previous_weighed_on, change_pct, analytics_opt_out, _dbt_loaded_at
-    )
+-- The transformation: the touched function is the shared marts.pets_touched (marts_pets__touched.sql).
+create function marts.marts_pets_weight_history__rows(p_from_batch bigint, p_to_batch bigint)
+returns setof marts.marts_pets_weight_history
+language sql
+stable
+begin atomic
     with weights as (
         select
             w.weight_id, w.pet_id, w.weighed_on, w.weight_kg,
             lag(w.weight_kg) over (partition by w.pet_id order by w.weighed_on, w.weight_id) as previous_weight_kg,
             lag(w.weighed_on) over (partition by w.pet_id order by w.weighed_on, w.weight_id) as previous_weighed_on
         from staging.stg_supabase_pet_weights as w
-        join pg_temp.pets_weight_touched as t on t.pet_id = w.pet_id
+        join marts.pets_touched(p_from_batch, p_to_batch) as t on t.pet_id = w.pet_id
         where not w.is_hard_deleted
     ),
     final as (
         select
-            w.weight_id, w.pet_id, p.owner_user_id, p.species, w.weighed_on, w.weight_kg,
-            warehouse.pet_life_stage(p.species, warehouse.pet_age_months(p.birth_date, w.weighed_on)),
-            w.previous_weight_kg, w.previous_weighed_on,
-            round((w.weight_kg - w.previous_weight_kg) / nullif(w.previous_weight_kg, 0) * 100, 1),
-            coalesce(u.analytics_opt_out, false),
-            now()
+            w.weight_id,
+            w.pet_id,
+            p.owner_user_id,
+            p.species,
+            w.weighed_on,
+            w.weight_kg,
+            warehouse.pet_life_stage(p.species, warehouse.pet_age_months(p.birth_date, w.weighed_on)) as life_stage,
+            w.previous_weight_kg,
+            w.previous_weighed_on,
+            round((w.weight_kg - w.previous_weight_kg) / nullif(w.previous_weight_kg, 0) * 100, 1) as change_pct,
+            coalesce(u.analytics_opt_out, false) as analytics_opt_out,
+            now() as _dbt_loaded_at
         from weights as w
         join staging.stg_supabase_pets as p on p.pet_id = w.pet_id and not p.is_hard_deleted
         left join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
     )
     select * from final;
-    get diagnostics v_inserted = row_count;
-
-    v_result.rows_out := v_deleted + v_inserted;
-    return v_result;
 end;
-$$;
 
-comment on function marts.refresh_marts_pets_weight_history(bigint, bigint) is
-    'Model marts_pets_weight_history: rebuilds the weigh-ins of the pets touched in batches (p_from_batch, p_to_batch]; rows_in counts those pets.';
+comment on function marts.marts_pets_weight_history__rows(bigint, bigint) is
+    'Model marts_pets_weight_history: the mart rows of every weigh-in of the pets touched in batches '
+    '(p_from_batch, p_to_batch] (marts.pets_touched), computed from staging with the change from the previous '
+    'weigh-in; hard-deleted weigh-ins and pets have none.';
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('marts_pets_weight_history', 'marts', 'marts', 'marts_pets_weight_history',
-        '{staging.stg_supabase_pet_weights,staging.stg_supabase_pets,staging.stg_supabase_users,staging.stg_supabase_health_events,staging.stg_supabase_care_tasks}',
-        'marts.refresh_marts_pets_weight_history', 'one row per weigh-in');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, grain)
+values ('marts_pets_weight_history', 'marts', 'marts', 'marts_pets_weight_history', 'recompute_keys', '{weight_id}',
+    'marts.marts_pets_weight_history__rows', 'marts.pets_touched', '{pet_id}', 'one row per weigh-in');
 
 insert into warehouse.model_state (model_name) values ('marts_pets_weight_history');
 
@@ -6641,7 +6559,16 @@ values
 -- supabase/schemas/marts/product/marts_product_feature_usage.sql
 -- ===============================================================================================
 
--- Marts
+-- Model marts_product_feature_usage. Grain: one row per feature per user per day (feature_used events).
+-- Materialized per day (recompute_keys on the unique key usage_date, user_id, feature_name). Touched:
+-- every day of a (user, feature) pair with a use the batches changed (a late or deleted use can move
+-- the pair's first day, is_first_use_ever), every day of a user whose staging row changed (an opt-out,
+-- or back in, follows), and every row of a hard-deleted user (no rows). A day with no use left has no
+-- row. The old refresh function updated is_first_use_ever and analytics_opt_out in place; here those
+-- days are recomputed from staging. Days the mart keeps beyond staging's retention (36 months; the
+-- mart keeps 60) are not touched (staging no longer holds their events, so an opt-out no longer
+-- reaches them), but they still count for their pair's first day.
+
 create table marts.marts_product_feature_usage (
     usage_date date not null,
     user_id uuid not null,
@@ -6670,124 +6597,119 @@ comment on column marts.marts_product_feature_usage.is_first_use_ever is 'This i
 comment on column marts.marts_product_feature_usage.analytics_opt_out is 'The user opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_product_feature_usage._dbt_loaded_at is 'When the pipeline wrote the row.';
 
-create function marts.refresh_marts_product_feature_usage(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_touched bigint;
-    v_removed bigint;
-    v_deleted bigint;
-    v_upserted bigint;
-    v_first bigint;
-    v_opt_out bigint;
-    v_result warehouse.refresh_result;
-begin
-    -- The (user, feature, day) triples whose feature_used events changed in these batches.
-    create temporary table if not exists feature_usage_touched (
-        user_id uuid not null, feature_name varchar(50) not null, usage_date date not null
-    ) on commit drop;
-    truncate pg_temp.feature_usage_touched;
-    insert into pg_temp.feature_usage_touched (user_id, feature_name, usage_date)
-    select distinct e.user_id, e.feature_name, e.event_date
-    from staging.stg_supabase_product_events as e
-    where e._batch_id > p_from_batch and e._batch_id <= p_to_batch
-      and e.event_name = 'feature_used' and e.user_id is not null and e.feature_name is not null and e.event_date is not null;
-    get diagnostics v_touched = row_count;
-    analyze pg_temp.feature_usage_touched;
-
-    create temporary table if not exists feature_usage_computed (like marts.marts_product_feature_usage) on commit drop;
-    truncate pg_temp.feature_usage_computed;
-    insert into pg_temp.feature_usage_computed (
-        usage_date, user_id, feature_name, usage_count, time_spent_seconds, first_used_at, is_first_use_ever,
-        analytics_opt_out, _dbt_loaded_at
+-- The transformation.
+create function marts.marts_product_feature_usage__touched(p_from_batch bigint, p_to_batch bigint)
+returns table (usage_date date, user_id uuid, feature_name varchar(50))
+language sql
+stable
+begin atomic
+    with changed_users as (
+        select u.user_id, u.is_hard_deleted
+        from staging.stg_supabase_users as u
+        where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
+    ),
+    changed_pairs as (
+        select distinct e.user_id, e.feature_name
+        from staging.stg_supabase_product_events as e
+        where e._batch_id > p_from_batch and e._batch_id <= p_to_batch
+          and e.event_name = 'feature_used' and e.user_id is not null and e.feature_name is not null and e.event_date is not null
     )
-    with usage_day as (
+    -- every day of a pair with a use the batches changed
+    select e.event_date, e.user_id, e.feature_name
+    from staging.stg_supabase_product_events as e
+    join changed_pairs as c on c.user_id = e.user_id and c.feature_name = e.feature_name
+    where e.event_name = 'feature_used' and e.event_date is not null
+    union
+    -- every day of a user whose staging row changed
+    select e.event_date, e.user_id, e.feature_name
+    from staging.stg_supabase_product_events as e
+    join changed_users as u on u.user_id = e.user_id
+    where e.event_name = 'feature_used' and e.feature_name is not null and e.event_date is not null
+    union
+    -- every row of a user hard-deleted, also the days staging no longer holds
+    select m.usage_date, m.user_id, m.feature_name
+    from marts.marts_product_feature_usage as m
+    join changed_users as u on u.user_id = m.user_id
+    where u.is_hard_deleted;
+end;
+
+comment on function marts.marts_product_feature_usage__touched(bigint, bigint) is
+    'Model marts_product_feature_usage: the (usage_date, user_id, feature_name) days to recompute for batches '
+    '(p_from_batch, p_to_batch]: every day of a (user, feature) with a feature_used event the batches changed, every day '
+    'of a user whose staging row they changed, and every row of a user they hard-deleted.';
+
+create function marts.marts_product_feature_usage__rows(p_from_batch bigint, p_to_batch bigint)
+returns setof marts.marts_product_feature_usage
+language sql
+stable
+begin atomic
+    with touched as (
+        select t.usage_date, t.user_id, t.feature_name
+        from marts.marts_product_feature_usage__touched(p_from_batch, p_to_batch) as t
+    ),
+    usage_day as (
         select e.user_id, e.feature_name, e.event_date as usage_date, count(*)::integer as usage_count,
                coalesce(sum(e.duration_seconds), 0)::bigint as time_spent_seconds, min(e.occurred_at) as first_used_at
         from staging.stg_supabase_product_events as e
-        join pg_temp.feature_usage_touched as t
-            on t.user_id = e.user_id and t.feature_name = e.feature_name and t.usage_date = e.event_date
+        join touched as t on t.user_id = e.user_id and t.feature_name = e.feature_name and t.usage_date = e.event_date
         where e.event_name = 'feature_used' and not e.is_hard_deleted
-        group by 1, 2, 3
+        group by e.user_id, e.feature_name, e.event_date
     ),
-    final as (
+    computed as (
         select d.usage_date, d.user_id, d.feature_name, d.usage_count, d.time_spent_seconds, d.first_used_at,
-               false as is_first_use_ever, coalesce(u.analytics_opt_out, false) as analytics_opt_out, now() as _dbt_loaded_at
+               coalesce(u.analytics_opt_out, false) as analytics_opt_out
         from usage_day as d
         left join staging.stg_supabase_users as u on u.user_id = d.user_id
         where not coalesce(u.is_hard_deleted, false)
+    ),
+    -- the days of the same (user, feature) pairs that the mart keeps and that are not recomputed
+    -- (beyond staging's retention): they count for the pair's first day
+    kept as (
+        select m.usage_date, m.user_id, m.feature_name
+        from marts.marts_product_feature_usage as m
+        where (m.user_id, m.feature_name) in (select c.user_id, c.feature_name from computed as c)
+        except
+        select t.usage_date, t.user_id, t.feature_name
+        from touched as t
+    ),
+    days as (
+        select c.usage_date, c.user_id, c.feature_name, c.usage_count, c.time_spent_seconds, c.first_used_at,
+               c.analytics_opt_out, true as is_recomputed
+        from computed as c
+        union all
+        select k.usage_date, k.user_id, k.feature_name, null, null, null, null, false
+        from kept as k
+    ),
+    with_first_day as (
+        select d.*, min(d.usage_date) over (partition by d.user_id, d.feature_name) as first_date
+        from days as d
+    ),
+    final as (
+        select
+            f.usage_date,
+            f.user_id,
+            f.feature_name,
+            f.usage_count,
+            f.time_spent_seconds,
+            f.first_used_at,
+            f.usage_date = f.first_date as is_first_use_ever,
+            f.analytics_opt_out,
+            now() as _dbt_loaded_at
+        from with_first_day as f
+        where f.is_recomputed
     )
     select * from final;
-    analyze pg_temp.feature_usage_computed;
-
-    -- Hard-deleted users leave the mart, every day of them.
-    delete from marts.marts_product_feature_usage as m
-    using staging.stg_supabase_users as u
-    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch and u.is_hard_deleted and m.user_id = u.user_id;
-    get diagnostics v_removed = row_count;
-
-    -- Touched triples with no use left (deleted events) leave the mart.
-    delete from marts.marts_product_feature_usage as m
-    using pg_temp.feature_usage_touched as t
-    where m.user_id = t.user_id and m.feature_name = t.feature_name and m.usage_date = t.usage_date
-      and not exists (
-          select 1 from pg_temp.feature_usage_computed as c
-          where c.user_id = t.user_id and c.feature_name = t.feature_name and c.usage_date = t.usage_date);
-    get diagnostics v_deleted = row_count;
-
-    insert into marts.marts_product_feature_usage as m
-    select * from pg_temp.feature_usage_computed
-    on conflict (usage_date, user_id, feature_name) do update
-    set usage_count = excluded.usage_count,
-        time_spent_seconds = excluded.time_spent_seconds,
-        first_used_at = excluded.first_used_at,
-        analytics_opt_out = excluded.analytics_opt_out,
-        _dbt_loaded_at = excluded._dbt_loaded_at;
-    get diagnostics v_upserted = row_count;
-
-    -- A late or deleted event can move a (user, feature)'s first day: re-mark the touched pairs.
-    with pairs as (
-        select distinct t.user_id, t.feature_name from pg_temp.feature_usage_touched as t
-    ),
-    firsts as (
-        select m.user_id, m.feature_name, min(m.usage_date) as first_date
-        from marts.marts_product_feature_usage as m
-        join pairs as p on p.user_id = m.user_id and p.feature_name = m.feature_name
-        group by 1, 2
-    )
-    update marts.marts_product_feature_usage as m
-    set is_first_use_ever = (m.usage_date = f.first_date)
-    from firsts as f
-    where m.user_id = f.user_id and m.feature_name = f.feature_name
-      and m.is_first_use_ever is distinct from (m.usage_date = f.first_date);
-    get diagnostics v_first = row_count;
-
-    -- A user who opted out (or back in) since: their other days follow.
-    update marts.marts_product_feature_usage as m
-    set analytics_opt_out = u.analytics_opt_out, _dbt_loaded_at = now()
-    from staging.stg_supabase_users as u
-    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
-      and m.user_id = u.user_id and m.analytics_opt_out is distinct from u.analytics_opt_out;
-    get diagnostics v_opt_out = row_count;
-
-    v_result.rows_in := v_touched;
-    v_result.rows_out := v_removed + v_deleted + v_upserted + v_first + v_opt_out;
-    return v_result;
 end;
-$$;
 
-comment on function marts.refresh_marts_product_feature_usage(bigint, bigint) is
-    'Model marts_product_feature_usage: recomputes the (user, feature, day) rows whose feature_used events changed in '
-    'batches (p_from_batch, p_to_batch] from staging, re-marks is_first_use_ever for the touched (user, feature) pairs, '
-    'removes hard-deleted users and follows opt-out changes; rows_in counts the touched triples.';
+comment on function marts.marts_product_feature_usage__rows(bigint, bigint) is
+    'Model marts_product_feature_usage: the mart rows of the days of marts_product_feature_usage__touched (batches '
+    '(p_from_batch, p_to_batch]), computed from the feature_used events in staging, with is_first_use_ever against every '
+    'day of the (user, feature) in staging or kept in the mart; days without a use left, and hard-deleted users, have none.';
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('marts_product_feature_usage', 'marts', 'marts', 'marts_product_feature_usage',
-        '{staging.stg_supabase_product_events,staging.stg_supabase_users}',
-        'marts.refresh_marts_product_feature_usage', 'one row per feature per user per day');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, grain)
+values ('marts_product_feature_usage', 'marts', 'marts', 'marts_product_feature_usage', 'recompute_keys', '{usage_date,user_id,feature_name}',
+    'marts.marts_product_feature_usage__rows', 'marts.marts_product_feature_usage__touched', '{usage_date,user_id,feature_name}',
+    'one row per feature per user per day');
 
 insert into warehouse.model_state (model_name) values ('marts_product_feature_usage');
 
@@ -6827,6 +6749,15 @@ values
 -- supabase/schemas/marts/product/marts_product_funnel_events.sql
 -- ===============================================================================================
 
+-- Model marts_product_funnel_events. Grain: one row per funnel step per user (per funnel).
+-- Materialized per (user, funnel) (recompute_keys on user_id, funnel_name): a step's row depends on
+-- its neighbours, so a pair with a funnel step the batches changed is recomputed whole. Also touched:
+-- every pair of a user whose staging row changed (an opt-out, or back in, follows; the old refresh
+-- function updated analytics_opt_out in place), and every pair of a hard-deleted user (no rows).
+-- A pair is recomputed from what staging holds (36 months; the mart keeps 60): a pair whose events
+-- are all older than that is not touched by an opt-out any more, and one partly older loses those
+-- steps when recomputed, as it did before on a new step.
+
 create table marts.marts_product_funnel_events (
     user_id uuid not null,
     funnel_name varchar(50) not null,
@@ -6857,58 +6788,60 @@ comment on column marts.marts_product_funnel_events.converted_to_next is 'The us
 comment on column marts.marts_product_funnel_events.analytics_opt_out is 'The user opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_product_funnel_events._dbt_loaded_at is 'When the pipeline wrote the row.';
 
-create function marts.refresh_marts_product_funnel_events(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_touched bigint;
-    v_removed bigint;
-    v_deleted bigint;
-    v_inserted bigint;
-    v_opt_out bigint;
-    v_result warehouse.refresh_result;
-begin
-    -- The (user, funnel) pairs whose funnel_step events changed in these batches: each is recomputed whole,
-    -- since a step's row depends on its neighbours.
-    create temporary table if not exists funnel_touched (user_id uuid not null, funnel_name varchar(50) not null) on commit drop;
-    truncate pg_temp.funnel_touched;
-    insert into pg_temp.funnel_touched (user_id, funnel_name)
-    select distinct e.user_id, e.funnel_name
+-- The transformation.
+create function marts.marts_product_funnel_events__touched(p_from_batch bigint, p_to_batch bigint)
+returns table (user_id uuid, funnel_name varchar(50))
+language sql
+stable
+begin atomic
+    with changed_users as (
+        select u.user_id, u.is_hard_deleted
+        from staging.stg_supabase_users as u
+        where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
+    )
+    -- the pairs with a funnel step the batches changed
+    select e.user_id, e.funnel_name
     from staging.stg_supabase_product_events as e
     where e._batch_id > p_from_batch and e._batch_id <= p_to_batch
-      and e.event_name = 'funnel_step' and e.user_id is not null and e.funnel_name is not null;
-    get diagnostics v_touched = row_count;
-    analyze pg_temp.funnel_touched;
+      and e.event_name = 'funnel_step' and e.user_id is not null and e.funnel_name is not null
+    union
+    -- every pair of a user whose staging row changed
+    select e.user_id, e.funnel_name
+    from staging.stg_supabase_product_events as e
+    join changed_users as u on u.user_id = e.user_id
+    where e.event_name = 'funnel_step' and e.funnel_name is not null
+    union
+    -- every row of a user hard-deleted, also the pairs staging no longer holds
+    select m.user_id, m.funnel_name
+    from marts.marts_product_funnel_events as m
+    join changed_users as u on u.user_id = m.user_id
+    where u.is_hard_deleted;
+end;
 
-    delete from marts.marts_product_funnel_events as m
-    using staging.stg_supabase_users as u
-    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch and u.is_hard_deleted and m.user_id = u.user_id;
-    get diagnostics v_removed = row_count;
+comment on function marts.marts_product_funnel_events__touched(bigint, bigint) is
+    'Model marts_product_funnel_events: the (user_id, funnel_name) pairs to recompute for batches (p_from_batch, p_to_batch]: '
+    'those with a funnel_step event the batches changed, every pair of a user whose staging row they changed, and every '
+    'pair of a user they hard-deleted.';
 
-    delete from marts.marts_product_funnel_events as m
-    using pg_temp.funnel_touched as t
-    where m.user_id = t.user_id and m.funnel_name = t.funnel_name;
-    get diagnostics v_deleted = row_count;
-
-    insert into marts.marts_product_funnel_events (
-        user_id, funnel_name, step_name, step_number, reached_at, previous_step_reached_at, seconds_from_previous_step,
-        converted_to_next, analytics_opt_out, _dbt_loaded_at
-    )
+create function marts.marts_product_funnel_events__rows(p_from_batch bigint, p_to_batch bigint)
+returns setof marts.marts_product_funnel_events
+language sql
+stable
+begin atomic
     with steps as (
         select e.user_id, e.funnel_name, e.funnel_step as step_name, min(e.step_number) as step_number,
                min(e.occurred_at) as reached_at
         from staging.stg_supabase_product_events as e
-        join pg_temp.funnel_touched as t on t.user_id = e.user_id and t.funnel_name = e.funnel_name
+        join marts.marts_product_funnel_events__touched(p_from_batch, p_to_batch) as t
+            on t.user_id = e.user_id and t.funnel_name = e.funnel_name
         where e.event_name = 'funnel_step' and not e.is_hard_deleted
           and e.funnel_step is not null and e.step_number is not null and e.occurred_at is not null
-        group by 1, 2, 3
+        group by e.user_id, e.funnel_name, e.funnel_step
     ),
     by_number as (
         select s.user_id, s.funnel_name, s.step_number, min(s.reached_at) as reached_at
         from steps as s
-        group by 1, 2, 3
+        group by s.user_id, s.funnel_name, s.step_number
     ),
     neighbours as (
         select
@@ -6939,31 +6872,17 @@ begin
         where not coalesce(u.is_hard_deleted, false)
     )
     select * from final;
-    get diagnostics v_inserted = row_count;
-
-    update marts.marts_product_funnel_events as m
-    set analytics_opt_out = u.analytics_opt_out, _dbt_loaded_at = now()
-    from staging.stg_supabase_users as u
-    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
-      and m.user_id = u.user_id and m.analytics_opt_out is distinct from u.analytics_opt_out;
-    get diagnostics v_opt_out = row_count;
-
-    v_result.rows_in := v_touched;
-    v_result.rows_out := v_removed + v_deleted + v_inserted + v_opt_out;
-    return v_result;
 end;
-$$;
 
-comment on function marts.refresh_marts_product_funnel_events(bigint, bigint) is
-    'Model marts_product_funnel_events: recomputes every step of the (user, funnel) pairs whose funnel_step events '
-    'changed in batches (p_from_batch, p_to_batch] from staging (first reach per step, time from the previous step, '
-    'whether the next was reached), removes hard-deleted users and follows opt-out changes; rows_in counts the pairs.';
+comment on function marts.marts_product_funnel_events__rows(bigint, bigint) is
+    'Model marts_product_funnel_events: the mart rows of every step of the (user, funnel) pairs of '
+    'marts_product_funnel_events__touched (batches (p_from_batch, p_to_batch]), computed from the funnel_step events in '
+    'staging: first reach per step, time from the previous step, whether the next was reached; hard-deleted users have none.';
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('marts_product_funnel_events', 'marts', 'marts', 'marts_product_funnel_events',
-        '{staging.stg_supabase_product_events,staging.stg_supabase_users}',
-        'marts.refresh_marts_product_funnel_events', 'one row per funnel step per user (per funnel)');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, grain)
+values ('marts_product_funnel_events', 'marts', 'marts', 'marts_product_funnel_events', 'recompute_keys', '{user_id,funnel_name,step_name}',
+    'marts.marts_product_funnel_events__rows', 'marts.marts_product_funnel_events__touched', '{user_id,funnel_name}',
+    'one row per funnel step per user (per funnel)');
 
 insert into warehouse.model_state (model_name) values ('marts_product_funnel_events');
 
@@ -7407,42 +7326,6 @@ comment on column marts.kpi_weight_trends.life_stage is 'Life stage of the pets 
 comment on column marts.kpi_weight_trends.weigh_ins is 'Weigh-ins in the month.';
 comment on column marts.kpi_weight_trends.pets is 'Distinct pets weighed in the month.';
 comment on column marts.kpi_weight_trends.avg_weight_kg is 'Average weight of those weigh-ins, in kilograms.';
-
--- ===============================================================================================
--- supabase/schemas/marts/pets/pets_touched.sql
--- ===============================================================================================
-
--- The pets a batch touched, shared by the pets marts: every pet whose own row, owner, weigh-ins,
--- health events or care tasks changed in the batches.
-
--- Mart models: each recomputes the pets touched by the new batches (and, for the time-dependent
--- ones, the pets whose state can have changed with the date)
-create function warehouse.pets_touched(p_from_batch bigint, p_to_batch bigint)
-returns table (pet_id uuid)
-language sql
-stable
-set search_path = ''
-as $$
-    select p.pet_id from staging.stg_supabase_pets as p
-    where p._batch_id > p_from_batch and p._batch_id <= p_to_batch
-    union
-    select w.pet_id from staging.stg_supabase_pet_weights as w
-    where w._batch_id > p_from_batch and w._batch_id <= p_to_batch and w.pet_id is not null
-    union
-    select e.pet_id from staging.stg_supabase_health_events as e
-    where e._batch_id > p_from_batch and e._batch_id <= p_to_batch and e.pet_id is not null
-    union
-    select t.pet_id from staging.stg_supabase_care_tasks as t
-    where t._batch_id > p_from_batch and t._batch_id <= p_to_batch and t.pet_id is not null
-    union
-    select p.pet_id from staging.stg_supabase_pets as p
-    join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
-    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
-$$;
-
-comment on function warehouse.pets_touched(bigint, bigint) is
-    'The pets whose staging rows (pet, weigh-ins, health events, care tasks) or whose owner''s staging row changed in batches '
-    '(p_from_batch, p_to_batch]: what the pets marts recompute.';
 
 -- ===============================================================================================
 -- supabase/schemas/marts/product/kpi_feature_adoption.sql

@@ -1,5 +1,5 @@
 -- Test: the catalog is the documentation — every warehouse table, view, column and routine has a
--- comment — and the models run in the order their declared reads imply.
+-- comment — and the models run in the order their derived lineage implies.
 begin;
 select plan(5);
 

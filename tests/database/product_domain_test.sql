@@ -23,7 +23,7 @@ select lives_ok($$select warehouse.check_source_schema('supabase_product_events'
     'the registered columns should match public.product_events exactly');
 select ok(warehouse.has_delete_capture('supabase_product_events'), 'hard deletes of product events should be captured');
 select results_eq(
-    $$select model_name, reads from warehouse.models where model_name ~ 'product' order by 1$$,
+    $$select model_name, reads from warehouse.model_lineage() where model_name ~ 'product' order by 1$$,
     $$values ('marts_product_feature_usage'::text, '{staging.stg_supabase_product_events,staging.stg_supabase_users}'::text[]),
              ('marts_product_funnel_events'::text, '{staging.stg_supabase_product_events,staging.stg_supabase_users}'::text[]),
              ('stg_supabase_product_events'::text, '{raw.raw_supabase_product_events}'::text[])$$,

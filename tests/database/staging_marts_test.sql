@@ -55,7 +55,7 @@ select is(
 select is((select failed_login_attempts from staging.stg_supabase_users, fixture where user_id = ann), 3, 'staging should hold the newest version');
 select is((select count(*)::int from staging.stg_supabase_users), 2, 'staging should still have one row per user');
 select is(
-    (select (staging.refresh_stg_supabase_users(0, max(batch_id))).rows_out::int from warehouse.extract_batches),
+    (select (warehouse.merge_scd1('stg_supabase_users', 0, max(batch_id))).rows_out::int from warehouse.extract_batches),
     2, 'replaying every batch should rewrite each user once');
 select is((select failed_login_attempts from staging.stg_supabase_users, fixture where user_id = ann), 3,
     'replaying older versions should not overwrite the newest');

@@ -99,10 +99,9 @@ const outboxRow = async (runId: number) => {
 };
 
 before(async () => {
-  db = await startThrowaway("alerts-e2e");
+  db = await startThrowaway("alerts-e2e", { synth: ["--users", "300"] });
   sql = connect(db.url);
   await receiver.open();
-  npmRunOk("synth", ["--users", "300"], { DATABASE_URL: db.url });
   npmRunOk("pipeline", [], { DATABASE_URL: db.url });
   const port = await freePort(56400);
   functions = await startFunctions({

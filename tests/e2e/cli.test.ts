@@ -4,15 +4,14 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { freePort, startThrowaway, type Throwaway } from "../../scripts/lib/throwaway.ts";
-import { connect, npmRun, npmRunOk, type ScriptResult } from "./helpers.ts";
+import { connect, npmRun, type ScriptResult } from "./helpers.ts";
 
 let db: Throwaway;
 let sql: ReturnType<typeof connect>;
 
 before(async () => {
-  db = await startThrowaway("cli-e2e");
+  db = await startThrowaway("cli-e2e", { synth: ["--users", "300"] });
   sql = connect(db.url);
-  npmRunOk("synth", ["--users", "300"], { DATABASE_URL: db.url });
 });
 
 after(async () => {

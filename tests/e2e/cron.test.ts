@@ -4,15 +4,14 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
 import { startThrowaway, type Throwaway } from "../../scripts/lib/throwaway.ts";
-import { connect, npmRunOk } from "./helpers.ts";
+import { connect } from "./helpers.ts";
 
 let db: Throwaway;
 let sql: ReturnType<typeof connect>;
 
 before(async () => {
-  db = await startThrowaway("cron-e2e");
+  db = await startThrowaway("cron-e2e", { synth: ["--users", "200"] });
   sql = connect(db.url);
-  npmRunOk("synth", ["--users", "200"], { DATABASE_URL: db.url });
 });
 
 after(async () => {

@@ -10,9 +10,8 @@ let db: Throwaway;
 let sql: ReturnType<typeof connect>;
 
 before(async () => {
-  db = await startThrowaway("marts-e2e");
+  db = await startThrowaway("marts-e2e", { synth: ["--users", "2000"] });
   sql = connect(db.url);
-  npmRunOk("synth", ["--users", "2000"], { DATABASE_URL: db.url });
   npmRunOk("pipeline", [], { DATABASE_URL: db.url });
 });
 

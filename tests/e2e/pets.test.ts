@@ -11,9 +11,8 @@ let db: Throwaway;
 let sql: ReturnType<typeof connect>;
 
 before(async () => {
-  db = await startThrowaway("pets-e2e");
+  db = await startThrowaway("pets-e2e", { synth: ["--users", "1500"] });
   sql = connect(db.url);
-  npmRunOk("synth", ["--users", "1500"], { DATABASE_URL: db.url });
   npmRunOk("pipeline", [], { DATABASE_URL: db.url });
 });
 

@@ -11,9 +11,8 @@ let db: Throwaway;
 let sql: ReturnType<typeof connect>;
 
 before(async () => {
-  db = await startThrowaway("privacy-e2e");
+  db = await startThrowaway("privacy-e2e", { synth: ["--users", "1000"] });
   sql = connect(db.url);
-  npmRunOk("synth", ["--users", "1000"], { DATABASE_URL: db.url });
   npmRunOk("pipeline", [], { DATABASE_URL: db.url });
 });
 

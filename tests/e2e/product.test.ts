@@ -10,9 +10,8 @@ let db: Throwaway;
 let sql: ReturnType<typeof connect>;
 
 before(async () => {
-  db = await startThrowaway("product-e2e");
+  db = await startThrowaway("product-e2e", { synth: ["--users", "1500"] });
   sql = connect(db.url);
-  npmRunOk("synth", ["--users", "1500"], { DATABASE_URL: db.url });
   npmRunOk("pipeline", [], { DATABASE_URL: db.url });
 });
 

@@ -9,9 +9,8 @@ let db: Throwaway;
 let sql: ReturnType<typeof connect>;
 
 before(async () => {
-  db = await startThrowaway("raw-e2e");
+  db = await startThrowaway("raw-e2e", { synth: ["--users", "10000"] });
   sql = connect(db.url);
-  npmRunOk("synth", ["--users", "10000"], { DATABASE_URL: db.url });
 });
 
 after(async () => {

@@ -152,21 +152,31 @@ $$;
 
 comment on function warehouse.pet_age_months(date, date) is 'Age in whole months on p_as_of of a pet born on p_birth_date; NULL when unknown.';
 
+create function warehouse.pet_life_stage_definition(p_species text, p_age_months integer)
+returns warehouse.pet_life_stage_definitions
+language sql
+stable
+set search_path = ''
+as $$
+    select d.*
+    from warehouse.pet_life_stage_definitions as d
+    where d.species = p_species
+      and p_age_months >= d.min_age_months
+      and (d.max_age_months is null or p_age_months <= d.max_age_months)
+    order by d.min_age_months
+    limit 1
+$$;
+
+comment on function warehouse.pet_life_stage_definition(text, integer) is
+    'The life stage definition that holds for a pet of a species and age in months; NULL without an age or a match.';
+
 create function warehouse.pet_life_stage(p_species text, p_age_months integer)
 returns varchar(20)
 language sql
 stable
 set search_path = ''
 as $$
-    select coalesce((
-        select d.life_stage
-        from warehouse.pet_life_stage_definitions as d
-        where d.species = p_species
-          and p_age_months >= d.min_age_months
-          and (d.max_age_months is null or p_age_months <= d.max_age_months)
-        order by d.min_age_months
-        limit 1
-    ), 'unknown')::varchar(20)
+    select coalesce((warehouse.pet_life_stage_definition(p_species, p_age_months)).life_stage, 'unknown')::varchar(20)
 $$;
 
 comment on function warehouse.pet_life_stage(text, integer) is
@@ -178,15 +188,7 @@ language sql
 stable
 set search_path = ''
 as $$
-    select coalesce((
-        select d.is_growing
-        from warehouse.pet_life_stage_definitions as d
-        where d.species = p_species
-          and p_age_months >= d.min_age_months
-          and (d.max_age_months is null or p_age_months <= d.max_age_months)
-        order by d.min_age_months
-        limit 1
-    ), false)
+    select coalesce((warehouse.pet_life_stage_definition(p_species, p_age_months)).is_growing, false)
 $$;
 
 comment on function warehouse.pet_is_growing(text, integer) is

@@ -42,7 +42,7 @@ begin
     select * into strict v_model from warehouse.models where model_name = p_model_name;
     select s.last_batch_id into v_from from warehouse.model_state as s where s.model_name = p_model_name;
     v_from := coalesce(v_from, 0);
-    execute format('select * from %s($1, $2)', v_model.refresh_function::regproc) into v_result using v_from, p_to_batch;
+    v_result := warehouse.materialize(p_model_name, v_from, p_to_batch);
     insert into warehouse.model_state as s (model_name, last_batch_id, last_run_id, refreshed_at)
     values (p_model_name, p_to_batch, p_run_id, now())
     on conflict (model_name) do update
@@ -53,7 +53,7 @@ end;
 $$;
 
 comment on function warehouse.refresh_model(text, bigint, bigint) is
-    'Applies the batches after a model''s position up to p_to_batch with its refresh function, advances its position, '
+    'Applies the batches after a model''s position up to p_to_batch with its materializer, advances its position, '
     'and returns the step log entry.';
 
 create function warehouse.clear_models_for_full_refresh()

@@ -73,6 +73,23 @@ values
 
 select warehouse.prepare_source('supabase_pets');
 
+-- A pet's owner as raw knows it now: the newest version of the pet that is not a tombstone. The
+-- staging models of the pet's children (weigh-ins, health events, care tasks) carry it.
+create function warehouse.raw_pet_owner(p_pet_id uuid)
+returns table (owner_user_id uuid)
+language sql
+stable
+begin atomic
+    select p.owner_user_id
+    from raw.raw_supabase_pets as p
+    where p.id = p_pet_id and not p.is_tombstone
+    order by p.changed_at desc nulls last, p.batch_id desc
+    limit 1;
+end;
+
+comment on function warehouse.raw_pet_owner(uuid) is
+    'The owner of a pet as raw knows it now (its newest non-tombstone version); no row for an unknown pet.';
+
 insert into warehouse.user_keyed_tables (table_schema, table_name, user_predicate, erase_order)
 values
     ('raw', 'raw_supabase_pets', 'id in (select r.id from raw.raw_supabase_pets as r where r.owner_user_id = $1)', 100);

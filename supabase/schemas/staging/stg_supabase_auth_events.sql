@@ -34,79 +34,33 @@ comment on column staging.stg_supabase_auth_events._changed_at is 'Change time o
 comment on column staging.stg_supabase_auth_events._batch_id is 'The extraction batch that last changed this row.';
 comment on column staging.stg_supabase_auth_events._dbt_loaded_at is 'When the pipeline last wrote the row.';
 
-create function staging.refresh_stg_supabase_auth_events(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_salt text := warehouse.pii_salt();
-    v_result warehouse.refresh_result;
-begin
-    with new_versions as (
-        select distinct on (r.id) r.*
-        from raw.raw_supabase_auth_events as r
-        where r.batch_id > p_from_batch and r.batch_id <= p_to_batch
-        order by r.id, r.changed_at desc nulls last, r.batch_id desc, r.is_tombstone desc
-    ),
-    merged as (
-        insert into staging.stg_supabase_auth_events as s (
-            event_id, user_id, event_type, auth_method, failure_reason, ip_hash, event_date, occurred_at, created_at,
-            _changed_at, _batch_id, _dbt_loaded_at
-        )
-        select
-            v.id,
-            v.user_id,
-            v.event_type,
-            v.auth_method,
-            v.failure_reason,
-            warehouse.salted_sha256(host(v.ip_address), v_salt),
-            (v.occurred_at at time zone 'UTC')::date,
-            v.occurred_at,
-            v.created_at,
-            v.changed_at,
-            v.batch_id,
-            now()
-        from new_versions as v
-        where not v.is_tombstone
-        on conflict (event_id) do update
-        set user_id = excluded.user_id,
-            event_type = excluded.event_type,
-            auth_method = excluded.auth_method,
-            failure_reason = excluded.failure_reason,
-            ip_hash = excluded.ip_hash,
-            event_date = excluded.event_date,
-            occurred_at = excluded.occurred_at,
-            created_at = excluded.created_at,
-            is_hard_deleted = false,
-            hard_deleted_at = null,
-            _changed_at = excluded._changed_at,
-            _batch_id = excluded._batch_id,
-            _dbt_loaded_at = excluded._dbt_loaded_at
-        where s._changed_at is null or excluded._changed_at >= s._changed_at
-        returning 1
-    ),
-    tombstoned as (
-        update staging.stg_supabase_auth_events as s
-        set is_hard_deleted = true, hard_deleted_at = v.changed_at, _changed_at = v.changed_at,
-            _batch_id = v.batch_id, _dbt_loaded_at = now()
-        from new_versions as v
-        where v.is_tombstone and s.event_id = v.id and (s._changed_at is null or v.changed_at >= s._changed_at)
-        returning 1
-    )
-    select (select count(*) from new_versions), (select count(*) from merged) + (select count(*) from tombstoned)
-    into v_result.rows_in, v_result.rows_out;
-    return v_result;
-end;
-$$;
+-- The transformation: every raw version as a staging row (key first). The merge_scd1 materializer
+-- keeps the newest version per key of each batch range (engine/materializers.sql).
+create view staging.stg_supabase_auth_events__projection as
+select
+    r.id as event_id,
+    r.user_id,
+    r.event_type,
+    r.auth_method,
+    r.failure_reason,
+    warehouse.salted_sha256(host(r.ip_address), k.salt) as ip_hash,
+    (r.occurred_at at time zone 'UTC')::date as event_date,
+    r.occurred_at,
+    r.created_at,
+    r.batch_id as _batch_id,
+    r.changed_at as _changed_at,
+    r.is_tombstone as _is_tombstone
+from raw.raw_supabase_auth_events as r
+-- the salt once per query, not once per row
+cross join (select warehouse.pii_salt() as salt offset 0) as k;
 
-comment on function staging.refresh_stg_supabase_auth_events(bigint, bigint) is
-    'Model stg_supabase_auth_events: merges the newest raw version of each auth event in batches (p_from_batch, p_to_batch].';
+comment on view staging.stg_supabase_auth_events__projection is
+    'Model stg_supabase_auth_events: each raw version of raw.raw_supabase_auth_events as a staging row; merge_scd1 keeps the newest per key.';
+select warehouse.comment_projection('staging.stg_supabase_auth_events__projection', 'staging.stg_supabase_auth_events');
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('stg_supabase_auth_events', 'staging', 'staging', 'stg_supabase_auth_events', '{raw.raw_supabase_auth_events}',
-        'staging.refresh_stg_supabase_auth_events', 'one row per authentication event');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, grain)
+values ('stg_supabase_auth_events', 'staging', 'staging', 'stg_supabase_auth_events', 'merge_scd1', '{event_id}', 'staging.stg_supabase_auth_events__projection',
+    'one row per authentication event');
 
 insert into warehouse.model_state (model_name) values ('stg_supabase_auth_events');
 

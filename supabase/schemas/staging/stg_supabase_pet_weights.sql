@@ -31,70 +31,30 @@ comment on column staging.stg_supabase_pet_weights._changed_at is 'Change time o
 comment on column staging.stg_supabase_pet_weights._batch_id is 'The extraction batch that last changed this row.';
 comment on column staging.stg_supabase_pet_weights._dbt_loaded_at is 'When the pipeline last wrote the row.';
 
-create function staging.refresh_stg_supabase_pet_weights(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_result warehouse.refresh_result;
-begin
-    with new_versions as (
-        select distinct on (r.id) r.*
-        from raw.raw_supabase_pet_weights as r
-        where r.batch_id > p_from_batch and r.batch_id <= p_to_batch
-        order by r.id, r.changed_at desc nulls last, r.batch_id desc, r.is_tombstone desc
-    ),
-    owners as (
-        select distinct on (p.id) p.id as pet_id, p.owner_user_id
-        from raw.raw_supabase_pets as p
-        where p.id in (select v.pet_id from new_versions as v) and not p.is_tombstone
-        order by p.id, p.changed_at desc nulls last, p.batch_id desc
-    ),
-    merged as (
-        insert into staging.stg_supabase_pet_weights as s (
-            weight_id, pet_id, owner_user_id, weighed_on, weight_kg, created_at, updated_at, _changed_at, _batch_id, _dbt_loaded_at
-        )
-        select v.id, v.pet_id, o.owner_user_id, v.weighed_on, v.weight_kg, v.created_at, v.updated_at, v.changed_at, v.batch_id, now()
-        from new_versions as v
-        left join owners as o on o.pet_id = v.pet_id
-        where not v.is_tombstone
-        on conflict (weight_id) do update
-        set pet_id = excluded.pet_id,
-            owner_user_id = excluded.owner_user_id,
-            weighed_on = excluded.weighed_on,
-            weight_kg = excluded.weight_kg,
-            created_at = excluded.created_at,
-            updated_at = excluded.updated_at,
-            is_hard_deleted = false,
-            hard_deleted_at = null,
-            _changed_at = excluded._changed_at,
-            _batch_id = excluded._batch_id,
-            _dbt_loaded_at = excluded._dbt_loaded_at
-        where s._changed_at is null or excluded._changed_at >= s._changed_at
-        returning 1
-    ),
-    tombstoned as (
-        update staging.stg_supabase_pet_weights as s
-        set is_hard_deleted = true, hard_deleted_at = v.changed_at, _changed_at = v.changed_at,
-            _batch_id = v.batch_id, _dbt_loaded_at = now()
-        from new_versions as v
-        where v.is_tombstone and s.weight_id = v.id and (s._changed_at is null or v.changed_at >= s._changed_at)
-        returning 1
-    )
-    select (select count(*) from new_versions), (select count(*) from merged) + (select count(*) from tombstoned)
-    into v_result.rows_in, v_result.rows_out;
-    return v_result;
-end;
-$$;
+-- The transformation: every raw version as a staging row (key first). The merge_scd1 materializer
+-- keeps the newest version per key of each batch range (engine/materializers.sql).
+create view staging.stg_supabase_pet_weights__projection as
+select
+    r.id as weight_id,
+    r.pet_id,
+    o.owner_user_id as owner_user_id,
+    r.weighed_on,
+    r.weight_kg,
+    r.created_at,
+    r.updated_at,
+    r.batch_id as _batch_id,
+    r.changed_at as _changed_at,
+    r.is_tombstone as _is_tombstone
+from raw.raw_supabase_pet_weights as r
+left join lateral warehouse.raw_pet_owner(r.pet_id) as o on true;
 
-comment on function staging.refresh_stg_supabase_pet_weights(bigint, bigint) is
-    'Model stg_supabase_pet_weights: merges the newest raw version of each weigh-in in batches (p_from_batch, p_to_batch], with the pet''s owner.';
+comment on view staging.stg_supabase_pet_weights__projection is
+    'Model stg_supabase_pet_weights: each raw version of raw.raw_supabase_pet_weights as a staging row; merge_scd1 keeps the newest per key.';
+select warehouse.comment_projection('staging.stg_supabase_pet_weights__projection', 'staging.stg_supabase_pet_weights');
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('stg_supabase_pet_weights', 'staging', 'staging', 'stg_supabase_pet_weights', '{raw.raw_supabase_pet_weights,raw.raw_supabase_pets}',
-        'staging.refresh_stg_supabase_pet_weights', 'one row per weigh-in');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, grain)
+values ('stg_supabase_pet_weights', 'staging', 'staging', 'stg_supabase_pet_weights', 'merge_scd1', '{weight_id}', 'staging.stg_supabase_pet_weights__projection',
+    'one row per weigh-in');
 
 insert into warehouse.model_state (model_name) values ('stg_supabase_pet_weights');
 

@@ -40,85 +40,33 @@ comment on column staging.stg_supabase_pets._changed_at is 'Change time of the v
 comment on column staging.stg_supabase_pets._batch_id is 'The extraction batch that last changed this row.';
 comment on column staging.stg_supabase_pets._dbt_loaded_at is 'When the pipeline last wrote the row.';
 
--- Staging models: the newest version per key among the new batches, merged in (SCD1), as for the
--- core sources. The child tables carry the pet's owner, looked up in raw pets (the newest version of
--- the pet that is not a tombstone), so that staging models read raw only.
-create function staging.refresh_stg_supabase_pets(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_result warehouse.refresh_result;
-begin
-    with new_versions as (
-        select distinct on (r.id) r.*
-        from raw.raw_supabase_pets as r
-        where r.batch_id > p_from_batch and r.batch_id <= p_to_batch
-        order by r.id, r.changed_at desc nulls last, r.batch_id desc, r.is_tombstone desc
-    ),
-    merged as (
-        insert into staging.stg_supabase_pets as s (
-            pet_id, owner_user_id, species, breed, birth_date, age_months_at_load, sex, is_neutered, created_at,
-            updated_at, deleted_at, _changed_at, _batch_id, _dbt_loaded_at
-        )
-        select
-            v.id,
-            v.owner_user_id,
-            v.species,
-            nullif(btrim(v.breed), ''),
-            v.birth_date,
-            warehouse.pet_age_months(v.birth_date, current_date),
-            v.sex,
-            v.is_neutered,
-            v.created_at,
-            v.updated_at,
-            v.deleted_at,
-            v.changed_at,
-            v.batch_id,
-            now()
-        from new_versions as v
-        where not v.is_tombstone
-        on conflict (pet_id) do update
-        set owner_user_id = excluded.owner_user_id,
-            species = excluded.species,
-            breed = excluded.breed,
-            birth_date = excluded.birth_date,
-            age_months_at_load = excluded.age_months_at_load,
-            sex = excluded.sex,
-            is_neutered = excluded.is_neutered,
-            created_at = excluded.created_at,
-            updated_at = excluded.updated_at,
-            deleted_at = excluded.deleted_at,
-            is_hard_deleted = false,
-            hard_deleted_at = null,
-            _changed_at = excluded._changed_at,
-            _batch_id = excluded._batch_id,
-            _dbt_loaded_at = excluded._dbt_loaded_at
-        where s._changed_at is null or excluded._changed_at >= s._changed_at
-        returning 1
-    ),
-    tombstoned as (
-        update staging.stg_supabase_pets as s
-        set is_hard_deleted = true, hard_deleted_at = v.changed_at, _changed_at = v.changed_at,
-            _batch_id = v.batch_id, _dbt_loaded_at = now()
-        from new_versions as v
-        where v.is_tombstone and s.pet_id = v.id and (s._changed_at is null or v.changed_at >= s._changed_at)
-        returning 1
-    )
-    select (select count(*) from new_versions), (select count(*) from merged) + (select count(*) from tombstoned)
-    into v_result.rows_in, v_result.rows_out;
-    return v_result;
-end;
-$$;
+-- The transformation: every raw version as a staging row (key first). The merge_scd1 materializer
+-- keeps the newest version per key of each batch range (engine/materializers.sql).
+create view staging.stg_supabase_pets__projection as
+select
+    r.id as pet_id,
+    r.owner_user_id,
+    r.species,
+    nullif(btrim(r.breed), '') as breed,
+    r.birth_date,
+    warehouse.pet_age_months(r.birth_date, current_date) as age_months_at_load,
+    r.sex,
+    r.is_neutered,
+    r.created_at,
+    r.updated_at,
+    r.deleted_at,
+    r.batch_id as _batch_id,
+    r.changed_at as _changed_at,
+    r.is_tombstone as _is_tombstone
+from raw.raw_supabase_pets as r;
 
-comment on function staging.refresh_stg_supabase_pets(bigint, bigint) is
-    'Model stg_supabase_pets: merges the newest raw version of each pet in batches (p_from_batch, p_to_batch], without the pet''s name.';
+comment on view staging.stg_supabase_pets__projection is
+    'Model stg_supabase_pets: each raw version of raw.raw_supabase_pets as a staging row; merge_scd1 keeps the newest per key.';
+select warehouse.comment_projection('staging.stg_supabase_pets__projection', 'staging.stg_supabase_pets');
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('stg_supabase_pets', 'staging', 'staging', 'stg_supabase_pets', '{raw.raw_supabase_pets}',
-        'staging.refresh_stg_supabase_pets', 'one row per pet');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, grain)
+values ('stg_supabase_pets', 'staging', 'staging', 'stg_supabase_pets', 'merge_scd1', '{pet_id}', 'staging.stg_supabase_pets__projection',
+    'one row per pet');
 
 insert into warehouse.model_state (model_name) values ('stg_supabase_pets');
 

@@ -51,91 +51,37 @@ comment on column staging.stg_supabase_product_events._changed_at is 'Change tim
 comment on column staging.stg_supabase_product_events._batch_id is 'The extraction batch that last changed this row.';
 comment on column staging.stg_supabase_product_events._dbt_loaded_at is 'When the pipeline last wrote the row.';
 
-create function staging.refresh_stg_supabase_product_events(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_result warehouse.refresh_result;
-begin
-    with new_versions as (
-        select distinct on (r.id) r.*
-        from raw.raw_supabase_product_events as r
-        where r.batch_id > p_from_batch and r.batch_id <= p_to_batch
-        order by r.id, r.changed_at desc nulls last, r.batch_id desc, r.is_tombstone desc
-    ),
-    merged as (
-        insert into staging.stg_supabase_product_events as s (
-            event_id, user_id, session_id, event_name, feature_name, funnel_name, funnel_step, step_number,
-            duration_seconds, properties, properties_withheld, event_date, occurred_at, created_at, _changed_at,
-            _batch_id, _dbt_loaded_at
-        )
-        select
-            v.id,
-            v.user_id,
-            v.session_id,
-            v.event_name,
-            v.feature_name,
-            v.funnel_name,
-            v.funnel_step,
-            v.step_number,
-            v.duration_seconds,
-            case when pii.has_pii then null else v.properties end,
-            pii.has_pii,
-            (v.occurred_at at time zone 'UTC')::date,
-            v.occurred_at,
-            v.created_at,
-            v.changed_at,
-            v.batch_id,
-            now()
-        from new_versions as v
-        cross join lateral (select warehouse.jsonb_has_pii(v.properties) as has_pii offset 0) as pii
-        where not v.is_tombstone
-        on conflict (event_id) do update
-        set user_id = excluded.user_id,
-            session_id = excluded.session_id,
-            event_name = excluded.event_name,
-            feature_name = excluded.feature_name,
-            funnel_name = excluded.funnel_name,
-            funnel_step = excluded.funnel_step,
-            step_number = excluded.step_number,
-            duration_seconds = excluded.duration_seconds,
-            properties = excluded.properties,
-            properties_withheld = excluded.properties_withheld,
-            event_date = excluded.event_date,
-            occurred_at = excluded.occurred_at,
-            created_at = excluded.created_at,
-            is_hard_deleted = false,
-            hard_deleted_at = null,
-            _changed_at = excluded._changed_at,
-            _batch_id = excluded._batch_id,
-            _dbt_loaded_at = excluded._dbt_loaded_at
-        where s._changed_at is null or excluded._changed_at >= s._changed_at
-        returning 1
-    ),
-    tombstoned as (
-        update staging.stg_supabase_product_events as s
-        set is_hard_deleted = true, hard_deleted_at = v.changed_at, _changed_at = v.changed_at,
-            _batch_id = v.batch_id, _dbt_loaded_at = now()
-        from new_versions as v
-        where v.is_tombstone and s.event_id = v.id and (s._changed_at is null or v.changed_at >= s._changed_at)
-        returning 1
-    )
-    select (select count(*) from new_versions), (select count(*) from merged) + (select count(*) from tombstoned)
-    into v_result.rows_in, v_result.rows_out;
-    return v_result;
-end;
-$$;
+-- The transformation: every raw version as a staging row (key first). The merge_scd1 materializer
+-- keeps the newest version per key of each batch range (engine/materializers.sql).
+create view staging.stg_supabase_product_events__projection as
+select
+    r.id as event_id,
+    r.user_id,
+    r.session_id,
+    r.event_name,
+    r.feature_name,
+    r.funnel_name,
+    r.funnel_step,
+    r.step_number,
+    r.duration_seconds,
+    case when pii.has_pii then null else r.properties end as properties,
+    pii.has_pii as properties_withheld,
+    (r.occurred_at at time zone 'UTC')::date as event_date,
+    r.occurred_at,
+    r.created_at,
+    r.batch_id as _batch_id,
+    r.changed_at as _changed_at,
+    r.is_tombstone as _is_tombstone
+from raw.raw_supabase_product_events as r
+cross join lateral (select warehouse.jsonb_has_pii(r.properties) as has_pii offset 0) as pii;
 
-comment on function staging.refresh_stg_supabase_product_events(bigint, bigint) is
-    'Model stg_supabase_product_events: merges the newest raw version of each product event in batches '
-    '(p_from_batch, p_to_batch], dropping properties that may hold PII.';
+comment on view staging.stg_supabase_product_events__projection is
+    'Model stg_supabase_product_events: each raw version of raw.raw_supabase_product_events as a staging row; merge_scd1 keeps the newest per key.';
+select warehouse.comment_projection('staging.stg_supabase_product_events__projection', 'staging.stg_supabase_product_events');
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('stg_supabase_product_events', 'staging', 'staging', 'stg_supabase_product_events', '{raw.raw_supabase_product_events}',
-        'staging.refresh_stg_supabase_product_events', 'one row per product event');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, grain)
+values ('stg_supabase_product_events', 'staging', 'staging', 'stg_supabase_product_events', 'merge_scd1', '{event_id}', 'staging.stg_supabase_product_events__projection',
+    'one row per product event');
 
 insert into warehouse.model_state (model_name) values ('stg_supabase_product_events');
 

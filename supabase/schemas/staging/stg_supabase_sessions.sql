@@ -44,90 +44,38 @@ comment on column staging.stg_supabase_sessions._changed_at is 'Change time of t
 comment on column staging.stg_supabase_sessions._batch_id is 'The extraction batch that last changed this row.';
 comment on column staging.stg_supabase_sessions._dbt_loaded_at is 'When the pipeline last wrote the row.';
 
-create function staging.refresh_stg_supabase_sessions(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_salt text := warehouse.pii_salt();
-    v_result warehouse.refresh_result;
-begin
-    with new_versions as (
-        select distinct on (r.id) r.*
-        from raw.raw_supabase_sessions as r
-        where r.batch_id > p_from_batch and r.batch_id <= p_to_batch
-        order by r.id, r.changed_at desc nulls last, r.batch_id desc, r.is_tombstone desc
-    ),
-    merged as (
-        insert into staging.stg_supabase_sessions as s (
-            session_id, user_id, session_date, started_at, last_activity_at, ended_at, duration_seconds, ip_hash,
-            device_type, auth_method, api_calls_count, features_used, created_at, updated_at, _changed_at, _batch_id,
-            _dbt_loaded_at
-        )
-        select
-            v.id,
-            v.user_id,
-            (v.started_at at time zone 'UTC')::date,
-            v.started_at,
-            v.last_activity_at,
-            v.ended_at,
-            extract(epoch from coalesce(v.ended_at, v.last_activity_at) - v.started_at)::integer,
-            warehouse.salted_sha256(host(v.ip_address), v_salt),
-            v.device_type,
-            v.auth_method,
-            v.api_calls_count,
-            coalesce(v.features_used, '{}'),
-            v.created_at,
-            v.updated_at,
-            v.changed_at,
-            v.batch_id,
-            now()
-        from new_versions as v
-        where not v.is_tombstone
-        on conflict (session_id) do update
-        set user_id = excluded.user_id,
-            session_date = excluded.session_date,
-            started_at = excluded.started_at,
-            last_activity_at = excluded.last_activity_at,
-            ended_at = excluded.ended_at,
-            duration_seconds = excluded.duration_seconds,
-            ip_hash = excluded.ip_hash,
-            device_type = excluded.device_type,
-            auth_method = excluded.auth_method,
-            api_calls_count = excluded.api_calls_count,
-            features_used = excluded.features_used,
-            created_at = excluded.created_at,
-            updated_at = excluded.updated_at,
-            is_hard_deleted = false,
-            hard_deleted_at = null,
-            _changed_at = excluded._changed_at,
-            _batch_id = excluded._batch_id,
-            _dbt_loaded_at = excluded._dbt_loaded_at
-        where s._changed_at is null or excluded._changed_at >= s._changed_at
-        returning 1
-    ),
-    tombstoned as (
-        update staging.stg_supabase_sessions as s
-        set is_hard_deleted = true, hard_deleted_at = v.changed_at, _changed_at = v.changed_at,
-            _batch_id = v.batch_id, _dbt_loaded_at = now()
-        from new_versions as v
-        where v.is_tombstone and s.session_id = v.id and (s._changed_at is null or v.changed_at >= s._changed_at)
-        returning 1
-    )
-    select (select count(*) from new_versions), (select count(*) from merged) + (select count(*) from tombstoned)
-    into v_result.rows_in, v_result.rows_out;
-    return v_result;
-end;
-$$;
+-- The transformation: every raw version as a staging row (key first). The merge_scd1 materializer
+-- keeps the newest version per key of each batch range (engine/materializers.sql).
+create view staging.stg_supabase_sessions__projection as
+select
+    r.id as session_id,
+    r.user_id,
+    (r.started_at at time zone 'UTC')::date as session_date,
+    r.started_at,
+    r.last_activity_at,
+    r.ended_at,
+    extract(epoch from coalesce(r.ended_at, r.last_activity_at) - r.started_at)::integer as duration_seconds,
+    warehouse.salted_sha256(host(r.ip_address), k.salt) as ip_hash,
+    r.device_type,
+    r.auth_method,
+    r.api_calls_count,
+    coalesce(r.features_used, '{}') as features_used,
+    r.created_at,
+    r.updated_at,
+    r.batch_id as _batch_id,
+    r.changed_at as _changed_at,
+    r.is_tombstone as _is_tombstone
+from raw.raw_supabase_sessions as r
+-- the salt once per query, not once per row
+cross join (select warehouse.pii_salt() as salt offset 0) as k;
 
-comment on function staging.refresh_stg_supabase_sessions(bigint, bigint) is
-    'Model stg_supabase_sessions: merges the newest raw version of each session in batches (p_from_batch, p_to_batch].';
+comment on view staging.stg_supabase_sessions__projection is
+    'Model stg_supabase_sessions: each raw version of raw.raw_supabase_sessions as a staging row; merge_scd1 keeps the newest per key.';
+select warehouse.comment_projection('staging.stg_supabase_sessions__projection', 'staging.stg_supabase_sessions');
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('stg_supabase_sessions', 'staging', 'staging', 'stg_supabase_sessions', '{raw.raw_supabase_sessions}',
-        'staging.refresh_stg_supabase_sessions', 'one row per session');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, grain)
+values ('stg_supabase_sessions', 'staging', 'staging', 'stg_supabase_sessions', 'merge_scd1', '{session_id}', 'staging.stg_supabase_sessions__projection',
+    'one row per session');
 
 insert into warehouse.model_state (model_name) values ('stg_supabase_sessions');
 

@@ -53,98 +53,41 @@ comment on column staging.stg_supabase_users._changed_at is 'Change time of the 
 comment on column staging.stg_supabase_users._batch_id is 'The extraction batch that last changed this row.';
 comment on column staging.stg_supabase_users._dbt_loaded_at is 'When the pipeline last wrote the row (the seed''s dbt metadata column).';
 
--- Staging models: the newest version per key among the new batches, merged in (SCD1). A version
--- older than the one staging holds never overwrites it; a tombstone marks the row hard-deleted.
-create function staging.refresh_stg_supabase_users(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_salt text := warehouse.pii_salt();
-    v_result warehouse.refresh_result;
-begin
-    with new_versions as (
-        select distinct on (r.id) r.*
-        from raw.raw_supabase_users as r
-        where r.batch_id > p_from_batch and r.batch_id <= p_to_batch
-        order by r.id, r.changed_at desc nulls last, r.batch_id desc, r.is_tombstone desc
-    ),
-    merged as (
-        insert into staging.stg_supabase_users as s (
-            user_id, email_hash, ip_hash, email_domain, email_masked, email_verified, has_password, auth_methods,
-            preferred_auth_method, two_factor_enabled, is_account_locked, failed_login_attempts, last_login_at,
-            analytics_opt_out, created_at, updated_at, deleted_at, _changed_at, _batch_id, _dbt_loaded_at
-        )
-        select
-            v.id,
-            warehouse.salted_sha256(warehouse.normalise_email(v.email), v_salt),
-            warehouse.salted_sha256(host(v.last_login_ip), v_salt),
-            nullif(lower(split_part(btrim(v.email), '@', 2)), ''),
-            warehouse.mask_email(v.email),
-            v.email_verified,
-            v.has_password,
-            v.auth_methods,
-            v.preferred_auth_method,
-            v.two_factor_enabled,
-            coalesce(v.account_locked_until > now(), false),
-            v.failed_login_attempts,
-            v.last_login_at,
-            coalesce(v.analytics_opt_out, false),
-            v.created_at,
-            v.updated_at,
-            v.deleted_at,
-            v.changed_at,
-            v.batch_id,
-            now()
-        from new_versions as v
-        where not v.is_tombstone
-        on conflict (user_id) do update
-        set email_hash = excluded.email_hash,
-            ip_hash = excluded.ip_hash,
-            email_domain = excluded.email_domain,
-            email_masked = excluded.email_masked,
-            email_verified = excluded.email_verified,
-            has_password = excluded.has_password,
-            auth_methods = excluded.auth_methods,
-            preferred_auth_method = excluded.preferred_auth_method,
-            two_factor_enabled = excluded.two_factor_enabled,
-            is_account_locked = excluded.is_account_locked,
-            failed_login_attempts = excluded.failed_login_attempts,
-            last_login_at = excluded.last_login_at,
-            analytics_opt_out = excluded.analytics_opt_out,
-            created_at = excluded.created_at,
-            updated_at = excluded.updated_at,
-            deleted_at = excluded.deleted_at,
-            is_hard_deleted = false,
-            hard_deleted_at = null,
-            _changed_at = excluded._changed_at,
-            _batch_id = excluded._batch_id,
-            _dbt_loaded_at = excluded._dbt_loaded_at
-        where s._changed_at is null or excluded._changed_at >= s._changed_at
-        returning 1
-    ),
-    tombstoned as (
-        update staging.stg_supabase_users as s
-        set is_hard_deleted = true, hard_deleted_at = v.changed_at, _changed_at = v.changed_at,
-            _batch_id = v.batch_id, _dbt_loaded_at = now()
-        from new_versions as v
-        where v.is_tombstone and s.user_id = v.id and (s._changed_at is null or v.changed_at >= s._changed_at)
-        returning 1
-    )
-    select (select count(*) from new_versions), (select count(*) from merged) + (select count(*) from tombstoned)
-    into v_result.rows_in, v_result.rows_out;
-    return v_result;
-end;
-$$;
+-- The transformation: every raw version as a staging row (key first). The merge_scd1 materializer
+-- keeps the newest version per key of each batch range (engine/materializers.sql).
+create view staging.stg_supabase_users__projection as
+select
+    r.id as user_id,
+    warehouse.salted_sha256(warehouse.normalise_email(r.email), k.salt) as email_hash,
+    warehouse.salted_sha256(host(r.last_login_ip), k.salt) as ip_hash,
+    nullif(lower(split_part(btrim(r.email), '@', 2)), '') as email_domain,
+    warehouse.mask_email(r.email) as email_masked,
+    r.email_verified,
+    r.has_password,
+    r.auth_methods,
+    r.preferred_auth_method,
+    r.two_factor_enabled,
+    coalesce(r.account_locked_until > now(), false) as is_account_locked,
+    r.failed_login_attempts,
+    r.last_login_at,
+    coalesce(r.analytics_opt_out, false) as analytics_opt_out,
+    r.created_at,
+    r.updated_at,
+    r.deleted_at,
+    r.batch_id as _batch_id,
+    r.changed_at as _changed_at,
+    r.is_tombstone as _is_tombstone
+from raw.raw_supabase_users as r
+-- the salt once per query, not once per row
+cross join (select warehouse.pii_salt() as salt offset 0) as k;
 
-comment on function staging.refresh_stg_supabase_users(bigint, bigint) is
-    'Model stg_supabase_users: merges the newest raw version of each user in batches (p_from_batch, p_to_batch], hashing PII.';
+comment on view staging.stg_supabase_users__projection is
+    'Model stg_supabase_users: each raw version of raw.raw_supabase_users as a staging row; merge_scd1 keeps the newest per key.';
+select warehouse.comment_projection('staging.stg_supabase_users__projection', 'staging.stg_supabase_users');
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('stg_supabase_users', 'staging', 'staging', 'stg_supabase_users', '{raw.raw_supabase_users}',
-        'staging.refresh_stg_supabase_users', 'one row per user');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, grain)
+values ('stg_supabase_users', 'staging', 'staging', 'stg_supabase_users', 'merge_scd1', '{user_id}', 'staging.stg_supabase_users__projection',
+    'one row per user');
 
 insert into warehouse.model_state (model_name) values ('stg_supabase_users');
 

@@ -35,83 +35,65 @@ comment on column marts.marts_core_auth_events.ip_hash is 'Salted SHA-256 of the
 comment on column marts.marts_core_auth_events.analytics_opt_out is 'The user opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_core_auth_events._dbt_loaded_at is 'When the pipeline wrote the row.';
 
--- Mart models
-create function marts.refresh_marts_core_auth_events(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_result warehouse.refresh_result;
-begin
-    with changed as (
-        select e.*
-        from staging.stg_supabase_auth_events as e
-        where e._batch_id > p_from_batch and e._batch_id <= p_to_batch
-    ),
-    removed as (
-        delete from marts.marts_core_auth_events as m
-        using changed as c
-        where m.event_id = c.event_id and c.is_hard_deleted
-        returning 1
-    ),
-    upserted as (
-        insert into marts.marts_core_auth_events as m (
-            event_id, user_id, event_date, occurred_at, event_type, auth_method, failure_reason, is_login_attempt,
-            is_login_success, is_login_failure, is_token_refresh, ip_hash, analytics_opt_out, _dbt_loaded_at
-        )
-        select
-            c.event_id, c.user_id, c.event_date, c.occurred_at, c.event_type, c.auth_method, c.failure_reason,
-            c.event_type in ('login_success', 'login_failure'),
-            c.event_type = 'login_success',
-            c.event_type = 'login_failure',
-            c.event_type = 'token_refresh',
-            c.ip_hash,
-            coalesce(u.analytics_opt_out, false),
-            now()
-        from changed as c
-        left join staging.stg_supabase_users as u on u.user_id = c.user_id
-        where not c.is_hard_deleted
-        on conflict (event_id) do update
-        set user_id = excluded.user_id,
-            event_date = excluded.event_date,
-            occurred_at = excluded.occurred_at,
-            event_type = excluded.event_type,
-            auth_method = excluded.auth_method,
-            failure_reason = excluded.failure_reason,
-            is_login_attempt = excluded.is_login_attempt,
-            is_login_success = excluded.is_login_success,
-            is_login_failure = excluded.is_login_failure,
-            is_token_refresh = excluded.is_token_refresh,
-            ip_hash = excluded.ip_hash,
-            analytics_opt_out = excluded.analytics_opt_out,
-            _dbt_loaded_at = excluded._dbt_loaded_at
-        returning 1
-    ),
-    opt_out_changed as (
-        -- a user who opted out (or back in) since: their older events follow
-        update marts.marts_core_auth_events as m
-        set analytics_opt_out = u.analytics_opt_out, _dbt_loaded_at = now()
-        from staging.stg_supabase_users as u
-        where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
-          and m.user_id = u.user_id and m.analytics_opt_out is distinct from u.analytics_opt_out
-          and not exists (select 1 from changed as c where c.event_id = m.event_id)
-        returning 1
-    )
-    select (select count(*) from changed),
-           (select count(*) from removed) + (select count(*) from upserted) + (select count(*) from opt_out_changed)
-    into v_result.rows_in, v_result.rows_out;
-    return v_result;
+-- The transformation. Touched: the events staging changed, and the older events of a user who opted
+-- out (or back in) since: the opt-out follows.
+create function marts.marts_core_auth_events__touched(p_from_batch bigint, p_to_batch bigint)
+returns table (event_id uuid)
+language sql
+stable
+begin atomic
+    select e.event_id
+    from staging.stg_supabase_auth_events as e
+    where e._batch_id > p_from_batch and e._batch_id <= p_to_batch
+    union
+    select m.event_id
+    from staging.stg_supabase_users as u
+    join marts.marts_core_auth_events as m on m.user_id = u.user_id
+    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
+      and m.analytics_opt_out is distinct from u.analytics_opt_out;
 end;
-$$;
 
-comment on function marts.refresh_marts_core_auth_events(bigint, bigint) is
-    'Model marts_core_auth_events: upserts the auth events staging changed in batches (p_from_batch, p_to_batch], removes hard-deleted ones.';
+comment on function marts.marts_core_auth_events__touched(bigint, bigint) is
+    'Model marts_core_auth_events: the events batches (p_from_batch, p_to_batch] changed, and the events of users whose opt-out changed.';
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('marts_core_auth_events', 'marts', 'marts', 'marts_core_auth_events', '{staging.stg_supabase_auth_events}',
-        'marts.refresh_marts_core_auth_events', 'one row per authentication event');
+create function marts.marts_core_auth_events__rows(p_from_batch bigint, p_to_batch bigint)
+returns setof marts.marts_core_auth_events
+language sql
+stable
+begin atomic
+    with touched as (
+        select t.event_id from marts.marts_core_auth_events__touched(p_from_batch, p_to_batch) as t
+    ),
+    final as (
+        select
+            e.event_id,
+            e.user_id,
+            e.event_date,
+            e.occurred_at,
+            e.event_type,
+            e.auth_method,
+            e.failure_reason,
+            e.event_type in ('login_success', 'login_failure') as is_login_attempt,
+            e.event_type = 'login_success' as is_login_success,
+            e.event_type = 'login_failure' as is_login_failure,
+            e.event_type = 'token_refresh' as is_token_refresh,
+            e.ip_hash,
+            coalesce(u.analytics_opt_out, false) as analytics_opt_out,
+            now() as _dbt_loaded_at
+        from touched as t
+        join staging.stg_supabase_auth_events as e on e.event_id = t.event_id
+        left join staging.stg_supabase_users as u on u.user_id = e.user_id
+        where not e.is_hard_deleted
+    )
+    select * from final;
+end;
+
+comment on function marts.marts_core_auth_events__rows(bigint, bigint) is
+    'Model marts_core_auth_events: the mart rows of the touched events, from staging; hard-deleted events have none.';
+
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, grain)
+values ('marts_core_auth_events', 'marts', 'marts', 'marts_core_auth_events', 'recompute_keys', '{event_id}',
+    'marts.marts_core_auth_events__rows', 'marts.marts_core_auth_events__touched', '{event_id}', 'one row per authentication event');
 
 insert into warehouse.model_state (model_name) values ('marts_core_auth_events');
 

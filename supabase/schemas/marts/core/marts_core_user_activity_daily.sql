@@ -33,55 +33,61 @@ comment on column marts.marts_core_user_activity_daily.days_since_last_login is 
 comment on column marts.marts_core_user_activity_daily.analytics_opt_out is 'The user opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_core_user_activity_daily._dbt_loaded_at is 'When the pipeline wrote the row.';
 
-create function marts.refresh_marts_core_user_activity_daily(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_active_days integer := warehouse.metric('active_window_days')::integer;
-    v_weight_login numeric := warehouse.metric('engagement_weight_login');
-    v_weight_session numeric := warehouse.metric('engagement_weight_session');
-    v_weight_api_call numeric := warehouse.metric('engagement_weight_api_call');
-    v_weight_feature numeric := warehouse.metric('engagement_weight_feature');
-    v_touched bigint;
-    v_deleted bigint;
-    v_upserted bigint;
-    v_opt_out bigint;
-    v_result warehouse.refresh_result;
-begin
-    -- The (user, day) pairs whose sessions or auth events changed in these batches.
-    create temporary table if not exists activity_touched (user_id uuid not null, activity_date date not null) on commit drop;
-    truncate pg_temp.activity_touched;
-    insert into pg_temp.activity_touched (user_id, activity_date)
+-- The transformation. Touched: the (user, day) pairs whose sessions or auth events changed, and every
+-- day of a user who opted out (or back in) since, or was hard-deleted (they leave the mart).
+create function marts.marts_core_user_activity_daily__touched(p_from_batch bigint, p_to_batch bigint)
+returns table (user_id uuid, activity_date date)
+language sql
+stable
+begin atomic
     select s.user_id, s.session_date
     from staging.stg_supabase_sessions as s
     where s._batch_id > p_from_batch and s._batch_id <= p_to_batch and s.user_id is not null
     union
     select e.user_id, e.event_date
     from staging.stg_supabase_auth_events as e
-    where e._batch_id > p_from_batch and e._batch_id <= p_to_batch and e.user_id is not null;
-    get diagnostics v_touched = row_count;
-    analyze pg_temp.activity_touched;
+    where e._batch_id > p_from_batch and e._batch_id <= p_to_batch and e.user_id is not null
+    union
+    select m.user_id, m.activity_date
+    from staging.stg_supabase_users as u
+    join marts.marts_core_user_activity_daily as m on m.user_id = u.user_id
+    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
+      and (u.is_hard_deleted or m.analytics_opt_out is distinct from u.analytics_opt_out);
+end;
 
-    create temporary table if not exists activity_computed (like marts.marts_core_user_activity_daily) on commit drop;
-    truncate pg_temp.activity_computed;
-    insert into pg_temp.activity_computed (
-        activity_date, user_id, login_count, session_count, api_calls_count, features_used, engagement_score,
-        is_active, days_since_signup, days_since_last_login, analytics_opt_out, _dbt_loaded_at
-    )
-    with sessions_day as (
+comment on function marts.marts_core_user_activity_daily__touched(bigint, bigint) is
+    'Model marts_core_user_activity_daily: the (user, day) pairs that batches (p_from_batch, p_to_batch] changed.';
+
+create function marts.marts_core_user_activity_daily__rows(p_from_batch bigint, p_to_batch bigint)
+returns setof marts.marts_core_user_activity_daily
+language sql
+stable
+begin atomic
+    with rules as (
+        select
+            warehouse.metric('active_window_days')::integer as active_days,
+            warehouse.metric('engagement_weight_login') as weight_login,
+            warehouse.metric('engagement_weight_session') as weight_session,
+            warehouse.metric('engagement_weight_api_call') as weight_api_call,
+            warehouse.metric('engagement_weight_feature') as weight_feature
+        offset 0
+    ),
+    touched as (
+        select distinct t.user_id, t.activity_date
+        from marts.marts_core_user_activity_daily__touched(p_from_batch, p_to_batch) as t
+    ),
+    sessions_day as (
         select s.user_id, s.session_date as activity_date, count(*)::integer as session_count,
                coalesce(sum(s.api_calls_count), 0)::integer as api_calls_count
         from staging.stg_supabase_sessions as s
-        join pg_temp.activity_touched as t on t.user_id = s.user_id and t.activity_date = s.session_date
+        join touched as t on t.user_id = s.user_id and t.activity_date = s.session_date
         where not s.is_hard_deleted
         group by 1, 2
     ),
     features_day as (
         select s.user_id, s.session_date as activity_date, array_agg(distinct f.feature order by f.feature) as features_used
         from staging.stg_supabase_sessions as s
-        join pg_temp.activity_touched as t on t.user_id = s.user_id and t.activity_date = s.session_date
+        join touched as t on t.user_id = s.user_id and t.activity_date = s.session_date
         cross join lateral unnest(s.features_used) as f (feature)
         where not s.is_hard_deleted
         group by 1, 2
@@ -90,19 +96,19 @@ begin
         select e.user_id, e.event_date as activity_date, count(*)::integer as event_count,
                (count(*) filter (where e.event_type = 'login_success'))::integer as login_count
         from staging.stg_supabase_auth_events as e
-        join pg_temp.activity_touched as t on t.user_id = e.user_id and t.activity_date = e.event_date
+        join touched as t on t.user_id = e.user_id and t.activity_date = e.event_date
         where not e.is_hard_deleted
         group by 1, 2
     ),
     login_days as (
         select distinct e.user_id, e.event_date as login_date
         from staging.stg_supabase_auth_events as e
-        where e.user_id in (select t.user_id from pg_temp.activity_touched as t)
+        where e.user_id in (select t.user_id from touched as t)
           and e.event_type = 'login_success'
           and not e.is_hard_deleted
     ),
     timeline as (
-        select t.user_id, t.activity_date as day from pg_temp.activity_touched as t
+        select t.user_id, t.activity_date as day from touched as t
         union
         select l.user_id, l.login_date from login_days as l
     ),
@@ -111,83 +117,44 @@ begin
                max(l.login_date) over (partition by tl.user_id order by tl.day) as last_login_date
         from timeline as tl
         left join login_days as l on l.user_id = tl.user_id and l.login_date = tl.day
+    ),
+    final as (
+        select
+            t.activity_date,
+            t.user_id,
+            coalesce(ev.login_count, 0) as login_count,
+            coalesce(sd.session_count, 0) as session_count,
+            coalesce(sd.api_calls_count, 0) as api_calls_count,
+            coalesce(fd.features_used, '{}') as features_used,
+            coalesce(ev.login_count, 0) * k.weight_login
+                + coalesce(sd.session_count, 0) * k.weight_session
+                + coalesce(sd.api_calls_count, 0) * k.weight_api_call
+                + coalesce(cardinality(fd.features_used), 0) * k.weight_feature as engagement_score,
+            coalesce(t.activity_date - ll.last_login_date < k.active_days, false) as is_active,
+            t.activity_date - (u.created_at at time zone 'UTC')::date as days_since_signup,
+            t.activity_date - ll.last_login_date as days_since_last_login,
+            u.analytics_opt_out,
+            now() as _dbt_loaded_at
+        from touched as t
+        cross join rules as k
+        join staging.stg_supabase_users as u on u.user_id = t.user_id and not u.is_hard_deleted
+        left join sessions_day as sd on sd.user_id = t.user_id and sd.activity_date = t.activity_date
+        left join features_day as fd on fd.user_id = t.user_id and fd.activity_date = t.activity_date
+        left join events_day as ev on ev.user_id = t.user_id and ev.activity_date = t.activity_date
+        left join last_login as ll on ll.user_id = t.user_id and ll.day = t.activity_date
+        where coalesce(sd.session_count, 0) + coalesce(ev.event_count, 0) > 0
     )
-    select
-        t.activity_date,
-        t.user_id,
-        coalesce(ev.login_count, 0),
-        coalesce(sd.session_count, 0),
-        coalesce(sd.api_calls_count, 0),
-        coalesce(fd.features_used, '{}'),
-        coalesce(ev.login_count, 0) * v_weight_login
-            + coalesce(sd.session_count, 0) * v_weight_session
-            + coalesce(sd.api_calls_count, 0) * v_weight_api_call
-            + coalesce(cardinality(fd.features_used), 0) * v_weight_feature,
-        coalesce(t.activity_date - ll.last_login_date < v_active_days, false),
-        t.activity_date - (u.created_at at time zone 'UTC')::date,
-        t.activity_date - ll.last_login_date,
-        u.analytics_opt_out,
-        now()
-    from pg_temp.activity_touched as t
-    join staging.stg_supabase_users as u on u.user_id = t.user_id and not u.is_hard_deleted
-    left join sessions_day as sd on sd.user_id = t.user_id and sd.activity_date = t.activity_date
-    left join features_day as fd on fd.user_id = t.user_id and fd.activity_date = t.activity_date
-    left join events_day as ev on ev.user_id = t.user_id and ev.activity_date = t.activity_date
-    left join last_login as ll on ll.user_id = t.user_id and ll.day = t.activity_date
-    where coalesce(sd.session_count, 0) + coalesce(ev.event_count, 0) > 0;
-
-    -- Hard-deleted users leave the mart, every day of them.
-    delete from marts.marts_core_user_activity_daily as m
-    using staging.stg_supabase_users as u
-    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch and u.is_hard_deleted and m.user_id = u.user_id;
-    get diagnostics v_deleted = row_count;
-    v_result.rows_out := v_deleted;
-
-    -- Touched days with no activity left (deleted sessions or events) leave the mart.
-    delete from marts.marts_core_user_activity_daily as m
-    using pg_temp.activity_touched as t
-    where m.user_id = t.user_id and m.activity_date = t.activity_date
-      and not exists (select 1 from pg_temp.activity_computed as c where c.user_id = t.user_id and c.activity_date = t.activity_date);
-    get diagnostics v_deleted = row_count;
-
-    insert into marts.marts_core_user_activity_daily as m
-    select * from pg_temp.activity_computed
-    on conflict (activity_date, user_id) do update
-    set login_count = excluded.login_count,
-        session_count = excluded.session_count,
-        api_calls_count = excluded.api_calls_count,
-        features_used = excluded.features_used,
-        engagement_score = excluded.engagement_score,
-        is_active = excluded.is_active,
-        days_since_signup = excluded.days_since_signup,
-        days_since_last_login = excluded.days_since_last_login,
-        analytics_opt_out = excluded.analytics_opt_out,
-        _dbt_loaded_at = excluded._dbt_loaded_at;
-    get diagnostics v_upserted = row_count;
-
-    -- A user who opted out (or back in) since: their other days follow.
-    update marts.marts_core_user_activity_daily as m
-    set analytics_opt_out = u.analytics_opt_out, _dbt_loaded_at = now()
-    from staging.stg_supabase_users as u
-    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
-      and m.user_id = u.user_id and m.analytics_opt_out is distinct from u.analytics_opt_out;
-    get diagnostics v_opt_out = row_count;
-
-    v_result.rows_in := v_touched;
-    v_result.rows_out := v_result.rows_out + v_deleted + v_upserted + v_opt_out;
-    return v_result;
+    select * from final;
 end;
-$$;
 
-comment on function marts.refresh_marts_core_user_activity_daily(bigint, bigint) is
-    'Model marts_core_user_activity_daily: recomputes the (user, day) rows whose sessions or auth events changed in batches '
-    '(p_from_batch, p_to_batch], from staging; rows_in counts those pairs.';
+comment on function marts.marts_core_user_activity_daily__rows(bigint, bigint) is
+    'Model marts_core_user_activity_daily: the rows of the touched (user, day) pairs, from staging. A pair with no '
+    'session or event left (deleted) has no row.';
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('marts_core_user_activity_daily', 'marts', 'marts', 'marts_core_user_activity_daily',
-        '{staging.stg_supabase_users,staging.stg_supabase_sessions,staging.stg_supabase_auth_events}',
-        'marts.refresh_marts_core_user_activity_daily', 'one row per user per day with activity');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, grain)
+values ('marts_core_user_activity_daily', 'marts', 'marts', 'marts_core_user_activity_daily', 'recompute_keys', '{activity_date,user_id}',
+    'marts.marts_core_user_activity_daily__rows', 'marts.marts_core_user_activity_daily__touched', '{user_id,activity_date}',
+    'one row per user per day with activity');
 
 insert into warehouse.model_state (model_name) values ('marts_core_user_activity_daily');
 

@@ -1,3 +1,17 @@
+-- Model marts_pets_attention_needed. Grain: one row per pet per reason per subject needing attention today.
+-- Materialized per pet (recompute_keys on pet_id). What needs attention moves with the date as well as
+-- with the data: besides the pets the batches touched, the first run recomputes every pet, and a run on
+-- a later day than the last one (warehouse.model_state.refreshed_at) recomputes the pets listed (days
+-- overdue grow, rows expire) and every pet that can be listed today: a vaccine dose due within the
+-- window or overdue, a medication dose due within the gap lookback, a weigh-in within the weight window.
+--
+-- The old refresh function recomputed, on a new day, the pets listed and those whose due dates or
+-- weigh-ins had crossed a boundary since the last run. That is not enough here: the materializer calls
+-- the touched function, deletes those pets' rows, and the rows function then calls the touched function
+-- again, when the listed pets (read from this mart) are gone. The pets that can be listed today are
+-- found from staging alone, so both calls find them; a pet listed before and not among them has no row
+-- today, and its rows are deleted, as before.
+
 create table marts.marts_pets_attention_needed (
     pet_id uuid not null,
     reason varchar(30) not null,
@@ -31,156 +45,160 @@ comment on column marts.marts_pets_attention_needed.weight_change_pct is 'For ab
 comment on column marts.marts_pets_attention_needed.analytics_opt_out is 'The owner opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_pets_attention_needed._dbt_loaded_at is 'When the pipeline wrote the row.';
 
-create function marts.refresh_marts_pets_attention_needed(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_due_window integer := warehouse.metric('pet_vaccine_due_window_days')::integer;
-    v_gap_lookback integer := warehouse.metric('pet_medication_gap_lookback_days')::integer;
-    v_weight_pct numeric := warehouse.metric('pet_weight_change_pct');
-    v_weight_window integer := warehouse.metric('pet_weight_change_window_days')::integer;
-    v_previous_date date;
-    v_deleted bigint;
-    v_inserted bigint;
-    v_result warehouse.refresh_result;
-begin
-    select (s.refreshed_at at time zone 'UTC')::date into v_previous_date
-    from warehouse.model_state as s where s.model_name = 'marts_pets_attention_needed';
-
-    -- The pets touched by the batches; and when the date moved since the last run, the pets whose rows
-    -- can have changed with it: those already listed (days_overdue grows, rows expire), those with a
-    -- dose due date that entered the due window or passed, and those weighed within the window.
-    create temporary table if not exists pets_attention_touched (pet_id uuid primary key) on commit drop;
-    truncate pg_temp.pets_attention_touched;
-    insert into pg_temp.pets_attention_touched
-    select t.pet_id from warehouse.pets_touched(p_from_batch, p_to_batch) as t
-    union
-    select p.pet_id from staging.stg_supabase_pets as p where v_previous_date is null
-    union
-    select a.pet_id from marts.marts_pets_attention_needed as a where v_previous_date < current_date
-    union
-    select e.pet_id from staging.stg_supabase_health_events as e
-    where v_previous_date < current_date and e.pet_id is not null
-      and e.next_due_on between v_previous_date - 1 and current_date + v_due_window + 1
-    union
-    select w.pet_id from staging.stg_supabase_pet_weights as w
-    where v_previous_date < current_date and w.pet_id is not null and w.weighed_on >= current_date - v_weight_window - 1;
-    get diagnostics v_result.rows_in = row_count;
-    analyze pg_temp.pets_attention_touched;
-
-    delete from marts.marts_pets_attention_needed as m using pg_temp.pets_attention_touched as t where m.pet_id = t.pet_id;
-    get diagnostics v_deleted = row_count;
-
-    -- Intermediate sets in analysed temporary tables: the staging tables were just written in this
-    -- transaction and have no statistics yet, so CTEs joined several times can get a bad plan.
-    create temporary table if not exists pets_attention_pets (
-        pet_id uuid primary key, owner_user_id uuid, species varchar(20), age_months integer, analytics_opt_out boolean
-    ) on commit drop;
-    truncate pg_temp.pets_attention_pets;
-    insert into pg_temp.pets_attention_pets
-    select p.pet_id, p.owner_user_id, p.species, warehouse.pet_age_months(p.birth_date, current_date),
-           coalesce(u.analytics_opt_out, false)
-    from staging.stg_supabase_pets as p
-    join pg_temp.pets_attention_touched as t on t.pet_id = p.pet_id
-    left join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
-    where not p.is_hard_deleted and p.deleted_at is null
-      and u.deleted_at is null and not coalesce(u.is_hard_deleted, false);
-    analyze pg_temp.pets_attention_pets;
-
-    create temporary table if not exists pets_attention_doses (
-        pet_id uuid, event_type varchar(20), subject varchar(100), next_due_on date
-    ) on commit drop;
-    truncate pg_temp.pets_attention_doses;
-    insert into pg_temp.pets_attention_doses
-    select distinct on (e.pet_id, e.event_type, coalesce(e.vaccine_name, e.medication_name))
-        e.pet_id, e.event_type, coalesce(e.vaccine_name, e.medication_name), e.next_due_on
-    from staging.stg_supabase_health_events as e
-    join pg_temp.pets_attention_pets as p on p.pet_id = e.pet_id
-    where not e.is_hard_deleted and e.event_type in ('vaccine', 'medication')
-      and coalesce(e.vaccine_name, e.medication_name) is not null
-    order by e.pet_id, e.event_type, coalesce(e.vaccine_name, e.medication_name), e.occurred_on desc,
-             e.next_due_on desc nulls last, e.health_event_id;
-    analyze pg_temp.pets_attention_doses;
-
-    create temporary table if not exists pets_attention_weights (
-        pet_id uuid, weight_id uuid, weighed_on date, weight_kg numeric(6,2), recency bigint
-    ) on commit drop;
-    truncate pg_temp.pets_attention_weights;
-    insert into pg_temp.pets_attention_weights
-    select w.pet_id, w.weight_id, w.weighed_on, w.weight_kg,
-           row_number() over (partition by w.pet_id order by w.weighed_on desc, w.weight_id)
-    from staging.stg_supabase_pet_weights as w
-    join pg_temp.pets_attention_pets as p on p.pet_id = w.pet_id
-    where not w.is_hard_deleted;
-    analyze pg_temp.pets_attention_weights;
-
-    insert into marts.marts_pets_attention_needed (
-        pet_id, reason, subject, owner_user_id, species, due_on, days_overdue, weight_change_pct, analytics_opt_out, _dbt_loaded_at
+-- The transformation.
+create function marts.marts_pets_attention_needed__touched(p_from_batch bigint, p_to_batch bigint)
+returns table (pet_id uuid)
+language sql
+stable
+begin atomic
+    with previous_run as (
+        select (
+            select (s.refreshed_at at time zone 'UTC')::date
+            from warehouse.model_state as s
+            where s.model_name = 'marts_pets_attention_needed') as previous_date
+    ),
+    rules as (
+        select
+            warehouse.metric('pet_vaccine_due_window_days')::integer as due_window,
+            warehouse.metric('pet_medication_gap_lookback_days')::integer as gap_lookback,
+            warehouse.metric('pet_weight_change_window_days')::integer as weight_window
     )
-    with pets as (
-        select * from pg_temp.pets_attention_pets
+    -- the pets the batches touched
+    select t.pet_id
+    from marts.pets_touched(p_from_batch, p_to_batch) as t
+    union
+    -- the first run (or a model never refreshed): every pet
+    select p.pet_id
+    from staging.stg_supabase_pets as p
+    cross join previous_run as r
+    where r.previous_date is null
+    union
+    -- the date moved since the last run: the pets listed ...
+    select a.pet_id
+    from marts.marts_pets_attention_needed as a
+    cross join previous_run as r
+    where r.previous_date < current_date
+    union
+    -- ... and every pet that can be listed today: a vaccine dose due within the window or overdue, a
+    -- medication dose due within the gap lookback, a weigh-in within the weight window
+    select e.pet_id
+    from staging.stg_supabase_health_events as e
+    cross join previous_run as r
+    cross join rules as k
+    where r.previous_date < current_date and e.pet_id is not null
+      and ((e.event_type = 'vaccine' and e.next_due_on <= current_date + k.due_window)
+        or (e.event_type = 'medication' and e.next_due_on < current_date and e.next_due_on >= current_date - k.gap_lookback))
+    union
+    select w.pet_id
+    from staging.stg_supabase_pet_weights as w
+    cross join previous_run as r
+    cross join rules as k
+    where r.previous_date < current_date and w.pet_id is not null and w.weighed_on >= current_date - k.weight_window;
+end;
+
+comment on function marts.marts_pets_attention_needed__touched(bigint, bigint) is
+    'Model marts_pets_attention_needed: the pets (one row each) to recompute for batches (p_from_batch, p_to_batch]: '
+    'those the batches touched (marts.pets_touched); on the first run every pet; and when the date moved since the last '
+    'run (warehouse.model_state.refreshed_at) the pets listed and every pet whose doses or weigh-ins can qualify today.';
+
+create function marts.marts_pets_attention_needed__rows(p_from_batch bigint, p_to_batch bigint)
+returns setof marts.marts_pets_attention_needed
+language sql
+stable
+begin atomic
+    -- Each step carries the pet's columns along rather than joining back to the pets: staging was
+    -- written in this transaction and has no statistics yet, and a join of two CTEs estimated at one
+    -- row each would be planned as a nested loop.
+    with rules as (
+        select
+            warehouse.metric('pet_vaccine_due_window_days')::integer as due_window,
+            warehouse.metric('pet_medication_gap_lookback_days')::integer as gap_lookback,
+            warehouse.metric('pet_weight_change_pct') as weight_pct,
+            warehouse.metric('pet_weight_change_window_days')::integer as weight_window
+    ),
+    pets as (
+        select p.pet_id, p.owner_user_id, p.species, warehouse.pet_age_months(p.birth_date, current_date) as age_months,
+               coalesce(u.analytics_opt_out, false) as analytics_opt_out
+        from staging.stg_supabase_pets as p
+        join marts.marts_pets_attention_needed__touched(p_from_batch, p_to_batch) as t on t.pet_id = p.pet_id
+        left join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
+        where not p.is_hard_deleted and p.deleted_at is null
+          and u.deleted_at is null and not coalesce(u.is_hard_deleted, false)
     ),
     latest_doses as (
-        select * from pg_temp.pets_attention_doses
+        select distinct on (e.pet_id, e.event_type, coalesce(e.vaccine_name, e.medication_name))
+            e.pet_id, e.event_type, coalesce(e.vaccine_name, e.medication_name) as subject, e.next_due_on,
+            p.owner_user_id, p.species, p.analytics_opt_out
+        from staging.stg_supabase_health_events as e
+        join pets as p on p.pet_id = e.pet_id
+        where not e.is_hard_deleted and e.event_type in ('vaccine', 'medication')
+          and coalesce(e.vaccine_name, e.medication_name) is not null
+        order by e.pet_id, e.event_type, coalesce(e.vaccine_name, e.medication_name), e.occurred_on desc,
+                 e.next_due_on desc nulls last, e.health_event_id
     ),
+    -- every weigh-in, numbered from the latest (recency 1), with the latest one's day and weight
     weights as (
-        select * from pg_temp.pets_attention_weights
+        select w.pet_id, w.weighed_on, w.weight_kg,
+               row_number() over latest_first as recency,
+               first_value(w.weighed_on) over latest_first as latest_weighed_on,
+               first_value(w.weight_kg) over latest_first as latest_weight_kg,
+               p.owner_user_id, p.species, p.age_months, p.analytics_opt_out
+        from staging.stg_supabase_pet_weights as w
+        join pets as p on p.pet_id = w.pet_id
+        where not w.is_hard_deleted
+        window latest_first as (partition by w.pet_id order by w.weighed_on desc, w.weight_id)
     ),
-    latest_weight as (
-        select w.* from weights as w where w.recency = 1 and w.weighed_on >= current_date - v_weight_window
-    ),
-    previous_weight as (
-        select distinct on (w.pet_id) w.pet_id, w.weight_kg
+    -- the latest weigh-in, when within the window of today, and the previous one within the window of it
+    weight_changes as (
+        select distinct on (w.pet_id)
+            w.pet_id, w.latest_weighed_on, w.latest_weight_kg, w.weight_kg as previous_weight_kg,
+            w.owner_user_id, w.species, w.age_months, w.analytics_opt_out
         from weights as w
-        join latest_weight as l on l.pet_id = w.pet_id
-        where w.weighed_on < l.weighed_on and w.weighed_on >= l.weighed_on - v_weight_window
+        cross join rules as k
+        where w.latest_weighed_on >= current_date - k.weight_window
+          and w.weighed_on < w.latest_weighed_on and w.weighed_on >= w.latest_weighed_on - k.weight_window
         order by w.pet_id, w.weighed_on desc, w.recency
     ),
     reasons as (
         select d.pet_id, case when d.next_due_on < current_date then 'vaccine_overdue' else 'vaccine_due' end as reason,
-               d.subject, d.next_due_on as due_on, greatest(current_date - d.next_due_on, 0) as days_overdue,
-               null::numeric as weight_change_pct
+               d.subject, d.owner_user_id, d.species, d.next_due_on as due_on,
+               greatest(current_date - d.next_due_on, 0) as days_overdue, null::numeric as weight_change_pct,
+               d.analytics_opt_out
         from latest_doses as d
-        where d.event_type = 'vaccine' and d.next_due_on <= current_date + v_due_window
+        cross join rules as k
+        where d.event_type = 'vaccine' and d.next_due_on <= current_date + k.due_window
         union all
-        select d.pet_id, 'medication_gap', d.subject, d.next_due_on, current_date - d.next_due_on, null
+        select d.pet_id, 'medication_gap', d.subject, d.owner_user_id, d.species, d.next_due_on,
+               current_date - d.next_due_on, null, d.analytics_opt_out
         from latest_doses as d
-        where d.event_type = 'medication' and d.next_due_on < current_date and d.next_due_on >= current_date - v_gap_lookback
+        cross join rules as k
+        where d.event_type = 'medication' and d.next_due_on < current_date and d.next_due_on >= current_date - k.gap_lookback
         union all
-        select l.pet_id, 'abnormal_weight_change', 'weight', l.weighed_on, 0,
-               round((l.weight_kg - pw.weight_kg) / pw.weight_kg * 100, 1)
-        from latest_weight as l
-        join previous_weight as pw on pw.pet_id = l.pet_id
-        join pets as p on p.pet_id = l.pet_id
-        where pw.weight_kg > 0 and abs(l.weight_kg - pw.weight_kg) / pw.weight_kg * 100 > v_weight_pct
-          and not warehouse.pet_is_growing(p.species, p.age_months)
+        select c.pet_id, 'abnormal_weight_change', 'weight', c.owner_user_id, c.species, c.latest_weighed_on, 0,
+               round((c.latest_weight_kg - c.previous_weight_kg) / c.previous_weight_kg * 100, 1), c.analytics_opt_out
+        from weight_changes as c
+        cross join rules as k
+        where c.previous_weight_kg > 0
+          and abs(c.latest_weight_kg - c.previous_weight_kg) / c.previous_weight_kg * 100 > k.weight_pct
+          and not warehouse.pet_is_growing(c.species, c.age_months)
     ),
     final as (
-        select r.pet_id, r.reason, r.subject, p.owner_user_id, p.species, r.due_on, r.days_overdue, r.weight_change_pct,
-               p.analytics_opt_out, now()
+        select r.pet_id, r.reason, r.subject, r.owner_user_id, r.species, r.due_on, r.days_overdue, r.weight_change_pct,
+               r.analytics_opt_out, now() as _dbt_loaded_at
         from reasons as r
-        join pets as p on p.pet_id = r.pet_id
     )
     select * from final;
-    get diagnostics v_inserted = row_count;
-
-    v_result.rows_out := v_deleted + v_inserted;
-    return v_result;
 end;
-$$;
 
-comment on function marts.refresh_marts_pets_attention_needed(bigint, bigint) is
-    'Model marts_pets_attention_needed: recomputes what needs attention today for the pets touched in batches '
-    '(p_from_batch, p_to_batch] and, when the date moved since the last run, for the pets whose due dates or weigh-ins '
-    'can have crossed a boundary (rules in warehouse.metric_definitions and pet_life_stage_definitions).';
+comment on function marts.marts_pets_attention_needed__rows(bigint, bigint) is
+    'Model marts_pets_attention_needed: what needs attention today for the pets of marts_pets_attention_needed__touched '
+    '(batches p_from_batch, p_to_batch], computed from staging: vaccines due or overdue, medication gaps and abnormal weight '
+    'changes (rules in warehouse.metric_definitions and pet_life_stage_definitions); deleted pets and owners have none.';
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('marts_pets_attention_needed', 'marts', 'marts', 'marts_pets_attention_needed',
-        '{staging.stg_supabase_pets,staging.stg_supabase_users,staging.stg_supabase_health_events,staging.stg_supabase_pet_weights,staging.stg_supabase_care_tasks}',
-        'marts.refresh_marts_pets_attention_needed', 'one row per pet per reason per subject needing attention today');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, grain)
+values ('marts_pets_attention_needed', 'marts', 'marts', 'marts_pets_attention_needed', 'recompute_keys', '{pet_id,reason,subject}',
+    'marts.marts_pets_attention_needed__rows', 'marts.marts_pets_attention_needed__touched', '{pet_id}',
+    'one row per pet per reason per subject needing attention today');
 
 insert into warehouse.model_state (model_name) values ('marts_pets_attention_needed');
 

@@ -1,3 +1,8 @@
+-- Model marts_pets_care_schedule. Grain: one row per scheduled care task.
+-- Materialized per pet (recompute_keys on pet_id): the pets a batch touched (marts.pets_touched) have
+-- all their care tasks recomputed from staging (a new owner or an opt-out follows); a hard-deleted
+-- task or pet has none.
+
 create table marts.marts_pets_care_schedule (
     care_task_id uuid primary key,
     pet_id uuid not null,
@@ -39,29 +44,12 @@ comment on column marts.marts_pets_care_schedule.created_at is 'When the task wa
 comment on column marts.marts_pets_care_schedule.analytics_opt_out is 'The owner opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_pets_care_schedule._dbt_loaded_at is 'When the pipeline wrote the row.';
 
-create function marts.refresh_marts_pets_care_schedule(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_deleted bigint;
-    v_inserted bigint;
-    v_result warehouse.refresh_result;
-begin
-    create temporary table if not exists pets_care_touched (pet_id uuid primary key) on commit drop;
-    truncate pg_temp.pets_care_touched;
-    insert into pg_temp.pets_care_touched select t.pet_id from warehouse.pets_touched(p_from_batch, p_to_batch) as t;
-    get diagnostics v_result.rows_in = row_count;
-    analyze pg_temp.pets_care_touched;
-
-    delete from marts.marts_pets_care_schedule as m using pg_temp.pets_care_touched as t where m.pet_id = t.pet_id;
-    get diagnostics v_deleted = row_count;
-
-    insert into marts.marts_pets_care_schedule (
-        care_task_id, pet_id, owner_user_id, species, task_type, due_on, status, reminder_sent, reminder_sent_at,
-        reminder_lead_days, completed_at, completed_on_time, days_late, created_at, analytics_opt_out, _dbt_loaded_at
-    )
+-- The transformation: the touched function is the shared marts.pets_touched (marts_pets__touched.sql).
+create function marts.marts_pets_care_schedule__rows(p_from_batch bigint, p_to_batch bigint)
+returns setof marts.marts_pets_care_schedule
+language sql
+stable
+begin atomic
     select
         c.care_task_id,
         c.pet_id,
@@ -70,35 +58,29 @@ begin
         c.task_type,
         c.due_on,
         c.status,
-        c.reminder_sent_at is not null,
+        c.reminder_sent_at is not null as reminder_sent,
         c.reminder_sent_at,
-        c.due_on - (c.reminder_sent_at at time zone 'UTC')::date,
+        c.due_on - (c.reminder_sent_at at time zone 'UTC')::date as reminder_lead_days,
         c.completed_at,
-        coalesce((c.completed_at at time zone 'UTC')::date <= c.due_on, false),
-        case when c.completed_at is not null then greatest((c.completed_at at time zone 'UTC')::date - c.due_on, 0) end,
+        coalesce((c.completed_at at time zone 'UTC')::date <= c.due_on, false) as completed_on_time,
+        (case when c.completed_at is not null then greatest((c.completed_at at time zone 'UTC')::date - c.due_on, 0) end) as days_late,
         c.created_at,
-        coalesce(u.analytics_opt_out, false),
-        now()
+        coalesce(u.analytics_opt_out, false) as analytics_opt_out,
+        now() as _dbt_loaded_at
     from staging.stg_supabase_care_tasks as c
-    join pg_temp.pets_care_touched as t on t.pet_id = c.pet_id
+    join marts.pets_touched(p_from_batch, p_to_batch) as t on t.pet_id = c.pet_id
     join staging.stg_supabase_pets as p on p.pet_id = c.pet_id and not p.is_hard_deleted
     left join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
     where not c.is_hard_deleted;
-    get diagnostics v_inserted = row_count;
-
-    v_result.rows_out := v_deleted + v_inserted;
-    return v_result;
 end;
-$$;
 
-comment on function marts.refresh_marts_pets_care_schedule(bigint, bigint) is
-    'Model marts_pets_care_schedule: rebuilds the care tasks of the pets touched in batches (p_from_batch, p_to_batch]; rows_in counts those pets.';
+comment on function marts.marts_pets_care_schedule__rows(bigint, bigint) is
+    'Model marts_pets_care_schedule: the mart rows of every care task of the pets touched in batches '
+    '(p_from_batch, p_to_batch] (marts.pets_touched), computed from staging; hard-deleted tasks and pets have none.';
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('marts_pets_care_schedule', 'marts', 'marts', 'marts_pets_care_schedule',
-        '{staging.stg_supabase_care_tasks,staging.stg_supabase_pets,staging.stg_supabase_users,staging.stg_supabase_pet_weights,staging.stg_supabase_health_events}',
-        'marts.refresh_marts_pets_care_schedule', 'one row per scheduled care task');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, grain)
+values ('marts_pets_care_schedule', 'marts', 'marts', 'marts_pets_care_schedule', 'recompute_keys', '{care_task_id}',
+    'marts.marts_pets_care_schedule__rows', 'marts.pets_touched', '{pet_id}', 'one row per scheduled care task');
 
 insert into warehouse.model_state (model_name) values ('marts_pets_care_schedule');
 

@@ -1,4 +1,15 @@
--- Mart tables
+-- Model marts_pets_dim_pets. Grain: one row per pet (hard-deleted pets removed; soft-deleted ones keep deleted_at).
+-- Materialized per pet (recompute_keys on pet_id). Age, life stage and the statuses are as of the run,
+-- and health_status reads marts_pets_attention_needed (so this model runs after that one): besides the
+-- pets the batches touched, every pet whose age, life stage, vaccination or health status in the
+-- dimension is no longer today's is touched and recomputed (the old refresh function updated those
+-- columns in place).
+--
+-- Those pets are found by reading this dimension; the materializer deletes the touched pets' rows
+-- before the rows function runs, and the rows function's own call of the touched function no longer
+-- finds them. So the rows function recomputes the touched pets and every staging pet missing from the
+-- dimension: after the delete, the same pets (the dimension holds every other pet of staging).
+
 create table marts.marts_pets_dim_pets (
     pet_id uuid primary key,
     owner_user_id uuid not null,
@@ -54,48 +65,73 @@ comment on column marts.marts_pets_dim_pets.deleted_at is 'Soft-delete time of t
 comment on column marts.marts_pets_dim_pets.analytics_opt_out is 'The owner opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_pets_dim_pets._dbt_loaded_at is 'When the pipeline wrote the row.';
 
-create function marts.refresh_marts_pets_dim_pets(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_removed bigint;
-    v_upserted bigint;
-    v_restaged bigint;
-    v_result warehouse.refresh_result;
-begin
-    create temporary table if not exists pets_dim_touched (pet_id uuid primary key) on commit drop;
-    truncate pg_temp.pets_dim_touched;
-    insert into pg_temp.pets_dim_touched select t.pet_id from warehouse.pets_touched(p_from_batch, p_to_batch) as t;
-    get diagnostics v_result.rows_in = row_count;
-    analyze pg_temp.pets_dim_touched;
-
-    delete from marts.marts_pets_dim_pets as m
-    using pg_temp.pets_dim_touched as t
-    where m.pet_id = t.pet_id
-      and not exists (select 1 from staging.stg_supabase_pets as p where p.pet_id = t.pet_id and not p.is_hard_deleted);
-    get diagnostics v_removed = row_count;
-
-    -- The touched pets in an analysed temporary table (staging has no statistics yet in this transaction).
-    create temporary table if not exists pets_dim_pets (like staging.stg_supabase_pets) on commit drop;
-    truncate pg_temp.pets_dim_pets;
-    insert into pg_temp.pets_dim_pets
-    select p.*
-    from staging.stg_supabase_pets as p
-    join pg_temp.pets_dim_touched as t on t.pet_id = p.pet_id
-    where not p.is_hard_deleted;
-    analyze pg_temp.pets_dim_pets;
-
-    insert into marts.marts_pets_dim_pets as m (
-        pet_id, owner_user_id, species, breed, sex, is_neutered, birth_date, vaccine_doses, next_vaccine_due_on,
-        last_vet_visit_on, latest_weight_kg, latest_weighed_on, created_at, deleted_at, analytics_opt_out, _dbt_loaded_at
+-- The transformation. Both functions apply the same status rules (see the column comments).
+create function marts.marts_pets_dim_pets__touched(p_from_batch bigint, p_to_batch bigint)
+returns table (pet_id uuid)
+language sql
+stable
+begin atomic
+    with attention as (
+        select distinct a.pet_id from marts.marts_pets_attention_needed as a
+    ),
+    today as (
+        select
+            d.pet_id, d.species, d.age_months, d.life_stage, d.vaccination_status, d.health_status,
+            warehouse.pet_age_months(d.birth_date, current_date) as age_months_today,
+            case
+                when d.vaccine_doses = 0 then 'no_record'
+                when d.next_vaccine_due_on < current_date then 'overdue'
+                else 'up_to_date'
+            end as vaccination_status_today,
+            a.pet_id is not null as needs_attention
+        from marts.marts_pets_dim_pets as d
+        left join attention as a on a.pet_id = d.pet_id
     )
-    with pets as (
-        select * from pg_temp.pets_dim_pets
+    -- the pets the batches touched
+    select t.pet_id
+    from marts.pets_touched(p_from_batch, p_to_batch) as t
+    union
+    -- the pets whose values moved with the date or with marts_pets_attention_needed
+    select s.pet_id
+    from today as s
+    where (s.age_months, s.life_stage, s.vaccination_status, s.health_status) is distinct from (
+        s.age_months_today,
+        warehouse.pet_life_stage(s.species, s.age_months_today),
+        s.vaccination_status_today,
+        case
+            when s.vaccination_status_today = 'overdue' then 'vaccine_overdue'
+            when s.needs_attention then 'needs_attention'
+            else 'up_to_date'
+        end);
+end;
+
+comment on function marts.marts_pets_dim_pets__touched(bigint, bigint) is
+    'Model marts_pets_dim_pets: the pets (one row each) to recompute for batches (p_from_batch, p_to_batch]: those the '
+    'batches touched (marts.pets_touched), and those whose age, life stage, vaccination or health status in the dimension '
+    'is no longer today''s (the date moved, or marts_pets_attention_needed changed).';
+
+create function marts.marts_pets_dim_pets__rows(p_from_batch bigint, p_to_batch bigint)
+returns setof marts.marts_pets_dim_pets
+language sql
+stable
+begin atomic
+    -- the touched pets, and every staging pet missing from the dimension (after the materializer's
+    -- delete: also the touched pets that the touched function, reading the dimension, no longer finds)
+    with touched as (
+        select t.pet_id from marts.marts_pets_dim_pets__touched(p_from_batch, p_to_batch) as t
+        union
+        select p.pet_id
+        from staging.stg_supabase_pets as p
+        where not exists (select 1 from marts.marts_pets_dim_pets as d where d.pet_id = p.pet_id)
+    ),
+    pets as (
+        select p.pet_id, p.owner_user_id, p.species, p.breed, p.sex, p.is_neutered, p.birth_date, p.created_at, p.deleted_at
+        from staging.stg_supabase_pets as p
+        join touched as t on t.pet_id = p.pet_id
+        where not p.is_hard_deleted
     ),
     events as (
-        select e.*
+        select e.pet_id, e.event_type, e.vaccine_name, e.occurred_on, e.next_due_on, e.health_event_id
         from staging.stg_supabase_health_events as e
         join pets as p on p.pet_id = e.pet_id
         where not e.is_hard_deleted
@@ -123,85 +159,69 @@ begin
         where not w.is_hard_deleted
         order by w.pet_id, w.weighed_on desc, w.weight_id
     ),
-    final as (
+    attention as (
+        select distinct a.pet_id from marts.marts_pets_attention_needed as a
+    ),
+    computed as (
         select
             p.pet_id, p.owner_user_id, p.species, p.breed, p.sex, p.is_neutered, p.birth_date,
-            coalesce(s.vaccine_doses, 0), v.next_vaccine_due_on, s.last_vet_visit_on, w.weight_kg, w.weighed_on,
-            p.created_at, p.deleted_at, coalesce(u.analytics_opt_out, false), now()
+            warehouse.pet_age_months(p.birth_date, current_date) as age_months,
+            case
+                when coalesce(s.vaccine_doses, 0) = 0 then 'no_record'
+                when v.next_vaccine_due_on < current_date then 'overdue'
+                else 'up_to_date'
+            end as vaccination_status,
+            a.pet_id is not null as needs_attention,
+            coalesce(s.vaccine_doses, 0) as vaccine_doses, v.next_vaccine_due_on, s.last_vet_visit_on,
+            w.weight_kg as latest_weight_kg, w.weighed_on as latest_weighed_on,
+            p.created_at, p.deleted_at, coalesce(u.analytics_opt_out, false) as analytics_opt_out
         from pets as p
         left join event_summary as s on s.pet_id = p.pet_id
         left join vaccines as v on v.pet_id = p.pet_id
         left join latest_weight as w on w.pet_id = p.pet_id
+        left join attention as a on a.pet_id = p.pet_id
         left join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
-    )
-    select * from final
-    on conflict (pet_id) do update
-    set owner_user_id = excluded.owner_user_id,
-        species = excluded.species,
-        breed = excluded.breed,
-        sex = excluded.sex,
-        is_neutered = excluded.is_neutered,
-        birth_date = excluded.birth_date,
-        vaccine_doses = excluded.vaccine_doses,
-        next_vaccine_due_on = excluded.next_vaccine_due_on,
-        last_vet_visit_on = excluded.last_vet_visit_on,
-        latest_weight_kg = excluded.latest_weight_kg,
-        latest_weighed_on = excluded.latest_weighed_on,
-        created_at = excluded.created_at,
-        deleted_at = excluded.deleted_at,
-        analytics_opt_out = excluded.analytics_opt_out,
-        _dbt_loaded_at = excluded._dbt_loaded_at;
-    get diagnostics v_upserted = row_count;
-
-    -- Time moves age, life stage and statuses without new data (and the attention mart, rebuilt just
-    -- before, may list pets no batch touched): re-stage every row whose values changed.
-    update marts.marts_pets_dim_pets as m
-    set age_months = s.age_months,
-        age_years = s.age_years,
-        life_stage = s.life_stage,
-        vaccination_status = s.vaccination_status,
-        health_status = s.health_status,
-        _dbt_loaded_at = now()
-    from (
+    ),
+    final as (
         select
-            x.pet_id, x.age_months, x.age_months / 12 as age_years,
-            warehouse.pet_life_stage(x.species, x.age_months) as life_stage,
-            x.vaccination_status,
+            c.pet_id,
+            c.owner_user_id,
+            c.species,
+            c.breed,
+            c.sex,
+            c.is_neutered,
+            c.birth_date,
+            c.age_months,
+            c.age_months / 12 as age_years,
+            warehouse.pet_life_stage(c.species, c.age_months) as life_stage,
+            c.vaccination_status,
             case
-                when x.vaccination_status = 'overdue' then 'vaccine_overdue'
-                when exists (select 1 from marts.marts_pets_attention_needed as a where a.pet_id = x.pet_id) then 'needs_attention'
+                when c.vaccination_status = 'overdue' then 'vaccine_overdue'
+                when c.needs_attention then 'needs_attention'
                 else 'up_to_date'
-            end as health_status
-        from (
-            select d.pet_id, d.species, warehouse.pet_age_months(d.birth_date, current_date) as age_months,
-                   case
-                       when d.vaccine_doses = 0 then 'no_record'
-                       when d.next_vaccine_due_on < current_date then 'overdue'
-                       else 'up_to_date'
-                   end as vaccination_status
-            from marts.marts_pets_dim_pets as d
-        ) as x
-    ) as s
-    where s.pet_id = m.pet_id
-      and (m.age_months, m.life_stage, m.vaccination_status, m.health_status)
-          is distinct from (s.age_months, s.life_stage, s.vaccination_status, s.health_status);
-    get diagnostics v_restaged = row_count;
-
-    v_result.rows_out := v_removed + v_upserted + v_restaged;
-    return v_result;
+            end as health_status,
+            c.vaccine_doses,
+            c.next_vaccine_due_on,
+            c.last_vet_visit_on,
+            c.latest_weight_kg,
+            c.latest_weighed_on,
+            c.created_at,
+            c.deleted_at,
+            c.analytics_opt_out,
+            now() as _dbt_loaded_at
+        from computed as c
+    )
+    select * from final;
 end;
-$$;
 
-comment on function marts.refresh_marts_pets_dim_pets(bigint, bigint) is
-    'Model marts_pets_dim_pets: recomputes the pets touched in batches (p_from_batch, p_to_batch] from staging, removes '
-    'hard-deleted ones, then re-stages every pet whose age, life stage, vaccination or health status changed with the date '
-    'or with marts_pets_attention_needed.';
+comment on function marts.marts_pets_dim_pets__rows(bigint, bigint) is
+    'Model marts_pets_dim_pets: the dimension rows, computed from staging and marts_pets_attention_needed with today''s '
+    'age, life stage and statuses, of the pets of marts_pets_dim_pets__touched (batches p_from_batch, p_to_batch] and of '
+    'every staging pet missing from the dimension (after the materializer''s delete, the same pets); hard-deleted pets have none.';
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('marts_pets_dim_pets', 'marts', 'marts', 'marts_pets_dim_pets',
-        '{staging.stg_supabase_pets,staging.stg_supabase_users,staging.stg_supabase_health_events,staging.stg_supabase_pet_weights,staging.stg_supabase_care_tasks,marts.marts_pets_attention_needed}',
-        'marts.refresh_marts_pets_dim_pets', 'one row per pet');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, grain)
+values ('marts_pets_dim_pets', 'marts', 'marts', 'marts_pets_dim_pets', 'recompute_keys', '{pet_id}',
+    'marts.marts_pets_dim_pets__rows', 'marts.marts_pets_dim_pets__touched', '{pet_id}', 'one row per pet');
 
 insert into warehouse.model_state (model_name) values ('marts_pets_dim_pets');
 

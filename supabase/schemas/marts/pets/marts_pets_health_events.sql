@@ -1,3 +1,8 @@
+-- Model marts_pets_health_events. Grain: one row per health event (vet visit, vaccine or medication dose).
+-- Materialized per pet (recompute_keys on pet_id): the pets a batch touched (marts.pets_touched) have
+-- all their health events recomputed from staging, since is_overdue_at_time compares each dose with
+-- the previous one of the same vaccine or medication; a hard-deleted event or pet has none.
+
 create table marts.marts_pets_health_events (
     health_event_id uuid primary key,
     pet_id uuid not null,
@@ -39,33 +44,17 @@ comment on column marts.marts_pets_health_events.is_overdue_at_time is
 comment on column marts.marts_pets_health_events.analytics_opt_out is 'The owner opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_pets_health_events._dbt_loaded_at is 'When the pipeline wrote the row.';
 
-create function marts.refresh_marts_pets_health_events(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_deleted bigint;
-    v_inserted bigint;
-    v_result warehouse.refresh_result;
-begin
-    create temporary table if not exists pets_health_touched (pet_id uuid primary key) on commit drop;
-    truncate pg_temp.pets_health_touched;
-    insert into pg_temp.pets_health_touched select t.pet_id from warehouse.pets_touched(p_from_batch, p_to_batch) as t;
-    get diagnostics v_result.rows_in = row_count;
-    analyze pg_temp.pets_health_touched;
-
-    delete from marts.marts_pets_health_events as m using pg_temp.pets_health_touched as t where m.pet_id = t.pet_id;
-    get diagnostics v_deleted = row_count;
-
-    insert into marts.marts_pets_health_events (
-        health_event_id, pet_id, owner_user_id, species, event_type, event_date, vaccine_name, medication_name, outcome,
-        next_due_on, pet_birth_date, pet_age_months, is_overdue_at_time, analytics_opt_out, _dbt_loaded_at
-    )
+-- The transformation: the touched function is the shared marts.pets_touched (marts_pets__touched.sql).
+create function marts.marts_pets_health_events__rows(p_from_batch bigint, p_to_batch bigint)
+returns setof marts.marts_pets_health_events
+language sql
+stable
+begin atomic
     with events as (
-        select e.*
+        select e.health_event_id, e.pet_id, e.event_type, e.occurred_on, e.vaccine_name, e.medication_name, e.outcome,
+               e.next_due_on
         from staging.stg_supabase_health_events as e
-        join pg_temp.pets_health_touched as t on t.pet_id = e.pet_id
+        join marts.pets_touched(p_from_batch, p_to_batch) as t on t.pet_id = e.pet_id
         where not e.is_hard_deleted
     ),
     final as (
@@ -75,39 +64,34 @@ begin
             p.owner_user_id,
             p.species,
             e.event_type,
-            e.occurred_on,
+            e.occurred_on as event_date,
             e.vaccine_name,
             e.medication_name,
             e.outcome,
             e.next_due_on,
-            p.birth_date,
-            warehouse.pet_age_months(p.birth_date, e.occurred_on),
+            p.birth_date as pet_birth_date,
+            warehouse.pet_age_months(p.birth_date, e.occurred_on) as pet_age_months,
             case when e.event_type in ('vaccine', 'medication') then coalesce(e.occurred_on > lag(e.next_due_on) over (
                 partition by e.pet_id, e.event_type, coalesce(e.vaccine_name, e.medication_name)
                 order by e.occurred_on, e.health_event_id), false)
-            else false end,
-            coalesce(u.analytics_opt_out, false),
-            now()
+            else false end as is_overdue_at_time,
+            coalesce(u.analytics_opt_out, false) as analytics_opt_out,
+            now() as _dbt_loaded_at
         from events as e
         join staging.stg_supabase_pets as p on p.pet_id = e.pet_id and not p.is_hard_deleted
         left join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
     )
     select * from final;
-    get diagnostics v_inserted = row_count;
-
-    v_result.rows_out := v_deleted + v_inserted;
-    return v_result;
 end;
-$$;
 
-comment on function marts.refresh_marts_pets_health_events(bigint, bigint) is
-    'Model marts_pets_health_events: rebuilds the health events of the pets touched in batches (p_from_batch, p_to_batch]; rows_in counts those pets.';
+comment on function marts.marts_pets_health_events__rows(bigint, bigint) is
+    'Model marts_pets_health_events: the mart rows of every health event of the pets touched in batches '
+    '(p_from_batch, p_to_batch] (marts.pets_touched), computed from staging; hard-deleted events and pets have none.';
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('marts_pets_health_events', 'marts', 'marts', 'marts_pets_health_events',
-        '{staging.stg_supabase_health_events,staging.stg_supabase_pets,staging.stg_supabase_users,staging.stg_supabase_pet_weights,staging.stg_supabase_care_tasks}',
-        'marts.refresh_marts_pets_health_events', 'one row per health event (vet visit, vaccine or medication dose)');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, grain)
+values ('marts_pets_health_events', 'marts', 'marts', 'marts_pets_health_events', 'recompute_keys', '{health_event_id}',
+    'marts.marts_pets_health_events__rows', 'marts.pets_touched', '{pet_id}',
+    'one row per health event (vet visit, vaccine or medication dose)');
 
 insert into warehouse.model_state (model_name) values ('marts_pets_health_events');
 

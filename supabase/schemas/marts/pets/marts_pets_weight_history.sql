@@ -1,3 +1,8 @@
+-- Model marts_pets_weight_history. Grain: one row per weigh-in.
+-- Materialized per pet (recompute_keys on pet_id): the pets a batch touched (marts.pets_touched) have
+-- all their weigh-ins recomputed from staging, since each row compares a weigh-in with the pet's
+-- previous one; a hard-deleted weigh-in or pet has none.
+
 create table marts.marts_pets_weight_history (
     weight_id uuid primary key,
     pet_id uuid not null,
@@ -31,66 +36,50 @@ comment on column marts.marts_pets_weight_history.change_pct is 'Change from the
 comment on column marts.marts_pets_weight_history.analytics_opt_out is 'The owner opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_pets_weight_history._dbt_loaded_at is 'When the pipeline wrote the row.';
 
-create function marts.refresh_marts_pets_weight_history(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_deleted bigint;
-    v_inserted bigint;
-    v_result warehouse.refresh_result;
-begin
-    create temporary table if not exists pets_weight_touched (pet_id uuid primary key) on commit drop;
-    truncate pg_temp.pets_weight_touched;
-    insert into pg_temp.pets_weight_touched select t.pet_id from warehouse.pets_touched(p_from_batch, p_to_batch) as t;
-    get diagnostics v_result.rows_in = row_count;
-    analyze pg_temp.pets_weight_touched;
-
-    delete from marts.marts_pets_weight_history as m using pg_temp.pets_weight_touched as t where m.pet_id = t.pet_id;
-    get diagnostics v_deleted = row_count;
-
-    insert into marts.marts_pets_weight_history (
-        weight_id, pet_id, owner_user_id, species, weighed_on, weight_kg, life_stage, previous_weight_kg,
-        previous_weighed_on, change_pct, analytics_opt_out, _dbt_loaded_at
-    )
+-- The transformation: the touched function is the shared marts.pets_touched (marts_pets__touched.sql).
+create function marts.marts_pets_weight_history__rows(p_from_batch bigint, p_to_batch bigint)
+returns setof marts.marts_pets_weight_history
+language sql
+stable
+begin atomic
     with weights as (
         select
             w.weight_id, w.pet_id, w.weighed_on, w.weight_kg,
             lag(w.weight_kg) over (partition by w.pet_id order by w.weighed_on, w.weight_id) as previous_weight_kg,
             lag(w.weighed_on) over (partition by w.pet_id order by w.weighed_on, w.weight_id) as previous_weighed_on
         from staging.stg_supabase_pet_weights as w
-        join pg_temp.pets_weight_touched as t on t.pet_id = w.pet_id
+        join marts.pets_touched(p_from_batch, p_to_batch) as t on t.pet_id = w.pet_id
         where not w.is_hard_deleted
     ),
     final as (
         select
-            w.weight_id, w.pet_id, p.owner_user_id, p.species, w.weighed_on, w.weight_kg,
-            warehouse.pet_life_stage(p.species, warehouse.pet_age_months(p.birth_date, w.weighed_on)),
-            w.previous_weight_kg, w.previous_weighed_on,
-            round((w.weight_kg - w.previous_weight_kg) / nullif(w.previous_weight_kg, 0) * 100, 1),
-            coalesce(u.analytics_opt_out, false),
-            now()
+            w.weight_id,
+            w.pet_id,
+            p.owner_user_id,
+            p.species,
+            w.weighed_on,
+            w.weight_kg,
+            warehouse.pet_life_stage(p.species, warehouse.pet_age_months(p.birth_date, w.weighed_on)) as life_stage,
+            w.previous_weight_kg,
+            w.previous_weighed_on,
+            round((w.weight_kg - w.previous_weight_kg) / nullif(w.previous_weight_kg, 0) * 100, 1) as change_pct,
+            coalesce(u.analytics_opt_out, false) as analytics_opt_out,
+            now() as _dbt_loaded_at
         from weights as w
         join staging.stg_supabase_pets as p on p.pet_id = w.pet_id and not p.is_hard_deleted
         left join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
     )
     select * from final;
-    get diagnostics v_inserted = row_count;
-
-    v_result.rows_out := v_deleted + v_inserted;
-    return v_result;
 end;
-$$;
 
-comment on function marts.refresh_marts_pets_weight_history(bigint, bigint) is
-    'Model marts_pets_weight_history: rebuilds the weigh-ins of the pets touched in batches (p_from_batch, p_to_batch]; rows_in counts those pets.';
+comment on function marts.marts_pets_weight_history__rows(bigint, bigint) is
+    'Model marts_pets_weight_history: the mart rows of every weigh-in of the pets touched in batches '
+    '(p_from_batch, p_to_batch] (marts.pets_touched), computed from staging with the change from the previous '
+    'weigh-in; hard-deleted weigh-ins and pets have none.';
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('marts_pets_weight_history', 'marts', 'marts', 'marts_pets_weight_history',
-        '{staging.stg_supabase_pet_weights,staging.stg_supabase_pets,staging.stg_supabase_users,staging.stg_supabase_health_events,staging.stg_supabase_care_tasks}',
-        'marts.refresh_marts_pets_weight_history', 'one row per weigh-in');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, grain)
+values ('marts_pets_weight_history', 'marts', 'marts', 'marts_pets_weight_history', 'recompute_keys', '{weight_id}',
+    'marts.marts_pets_weight_history__rows', 'marts.pets_touched', '{pet_id}', 'one row per weigh-in');
 
 insert into warehouse.model_state (model_name) values ('marts_pets_weight_history');
 

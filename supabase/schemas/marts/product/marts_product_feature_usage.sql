@@ -1,4 +1,13 @@
--- Marts
+-- Model marts_product_feature_usage. Grain: one row per feature per user per day (feature_used events).
+-- Materialized per day (recompute_keys on the unique key usage_date, user_id, feature_name). Touched:
+-- every day of a (user, feature) pair with a use the batches changed (a late or deleted use can move
+-- the pair's first day, is_first_use_ever), every day of a user whose staging row changed (an opt-out,
+-- or back in, follows), and every row of a hard-deleted user (no rows). A day with no use left has no
+-- row. The old refresh function updated is_first_use_ever and analytics_opt_out in place; here those
+-- days are recomputed from staging. Days the mart keeps beyond staging's retention (36 months; the
+-- mart keeps 60) are not touched (staging no longer holds their events, so an opt-out no longer
+-- reaches them), but they still count for their pair's first day.
+
 create table marts.marts_product_feature_usage (
     usage_date date not null,
     user_id uuid not null,
@@ -27,124 +36,119 @@ comment on column marts.marts_product_feature_usage.is_first_use_ever is 'This i
 comment on column marts.marts_product_feature_usage.analytics_opt_out is 'The user opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_product_feature_usage._dbt_loaded_at is 'When the pipeline wrote the row.';
 
-create function marts.refresh_marts_product_feature_usage(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_touched bigint;
-    v_removed bigint;
-    v_deleted bigint;
-    v_upserted bigint;
-    v_first bigint;
-    v_opt_out bigint;
-    v_result warehouse.refresh_result;
-begin
-    -- The (user, feature, day) triples whose feature_used events changed in these batches.
-    create temporary table if not exists feature_usage_touched (
-        user_id uuid not null, feature_name varchar(50) not null, usage_date date not null
-    ) on commit drop;
-    truncate pg_temp.feature_usage_touched;
-    insert into pg_temp.feature_usage_touched (user_id, feature_name, usage_date)
-    select distinct e.user_id, e.feature_name, e.event_date
-    from staging.stg_supabase_product_events as e
-    where e._batch_id > p_from_batch and e._batch_id <= p_to_batch
-      and e.event_name = 'feature_used' and e.user_id is not null and e.feature_name is not null and e.event_date is not null;
-    get diagnostics v_touched = row_count;
-    analyze pg_temp.feature_usage_touched;
-
-    create temporary table if not exists feature_usage_computed (like marts.marts_product_feature_usage) on commit drop;
-    truncate pg_temp.feature_usage_computed;
-    insert into pg_temp.feature_usage_computed (
-        usage_date, user_id, feature_name, usage_count, time_spent_seconds, first_used_at, is_first_use_ever,
-        analytics_opt_out, _dbt_loaded_at
+-- The transformation.
+create function marts.marts_product_feature_usage__touched(p_from_batch bigint, p_to_batch bigint)
+returns table (usage_date date, user_id uuid, feature_name varchar(50))
+language sql
+stable
+begin atomic
+    with changed_users as (
+        select u.user_id, u.is_hard_deleted
+        from staging.stg_supabase_users as u
+        where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
+    ),
+    changed_pairs as (
+        select distinct e.user_id, e.feature_name
+        from staging.stg_supabase_product_events as e
+        where e._batch_id > p_from_batch and e._batch_id <= p_to_batch
+          and e.event_name = 'feature_used' and e.user_id is not null and e.feature_name is not null and e.event_date is not null
     )
-    with usage_day as (
+    -- every day of a pair with a use the batches changed
+    select e.event_date, e.user_id, e.feature_name
+    from staging.stg_supabase_product_events as e
+    join changed_pairs as c on c.user_id = e.user_id and c.feature_name = e.feature_name
+    where e.event_name = 'feature_used' and e.event_date is not null
+    union
+    -- every day of a user whose staging row changed
+    select e.event_date, e.user_id, e.feature_name
+    from staging.stg_supabase_product_events as e
+    join changed_users as u on u.user_id = e.user_id
+    where e.event_name = 'feature_used' and e.feature_name is not null and e.event_date is not null
+    union
+    -- every row of a user hard-deleted, also the days staging no longer holds
+    select m.usage_date, m.user_id, m.feature_name
+    from marts.marts_product_feature_usage as m
+    join changed_users as u on u.user_id = m.user_id
+    where u.is_hard_deleted;
+end;
+
+comment on function marts.marts_product_feature_usage__touched(bigint, bigint) is
+    'Model marts_product_feature_usage: the (usage_date, user_id, feature_name) days to recompute for batches '
+    '(p_from_batch, p_to_batch]: every day of a (user, feature) with a feature_used event the batches changed, every day '
+    'of a user whose staging row they changed, and every row of a user they hard-deleted.';
+
+create function marts.marts_product_feature_usage__rows(p_from_batch bigint, p_to_batch bigint)
+returns setof marts.marts_product_feature_usage
+language sql
+stable
+begin atomic
+    with touched as (
+        select t.usage_date, t.user_id, t.feature_name
+        from marts.marts_product_feature_usage__touched(p_from_batch, p_to_batch) as t
+    ),
+    usage_day as (
         select e.user_id, e.feature_name, e.event_date as usage_date, count(*)::integer as usage_count,
                coalesce(sum(e.duration_seconds), 0)::bigint as time_spent_seconds, min(e.occurred_at) as first_used_at
         from staging.stg_supabase_product_events as e
-        join pg_temp.feature_usage_touched as t
-            on t.user_id = e.user_id and t.feature_name = e.feature_name and t.usage_date = e.event_date
+        join touched as t on t.user_id = e.user_id and t.feature_name = e.feature_name and t.usage_date = e.event_date
         where e.event_name = 'feature_used' and not e.is_hard_deleted
-        group by 1, 2, 3
+        group by e.user_id, e.feature_name, e.event_date
     ),
-    final as (
+    computed as (
         select d.usage_date, d.user_id, d.feature_name, d.usage_count, d.time_spent_seconds, d.first_used_at,
-               false as is_first_use_ever, coalesce(u.analytics_opt_out, false) as analytics_opt_out, now() as _dbt_loaded_at
+               coalesce(u.analytics_opt_out, false) as analytics_opt_out
         from usage_day as d
         left join staging.stg_supabase_users as u on u.user_id = d.user_id
         where not coalesce(u.is_hard_deleted, false)
+    ),
+    -- the days of the same (user, feature) pairs that the mart keeps and that are not recomputed
+    -- (beyond staging's retention): they count for the pair's first day
+    kept as (
+        select m.usage_date, m.user_id, m.feature_name
+        from marts.marts_product_feature_usage as m
+        where (m.user_id, m.feature_name) in (select c.user_id, c.feature_name from computed as c)
+        except
+        select t.usage_date, t.user_id, t.feature_name
+        from touched as t
+    ),
+    days as (
+        select c.usage_date, c.user_id, c.feature_name, c.usage_count, c.time_spent_seconds, c.first_used_at,
+               c.analytics_opt_out, true as is_recomputed
+        from computed as c
+        union all
+        select k.usage_date, k.user_id, k.feature_name, null, null, null, null, false
+        from kept as k
+    ),
+    with_first_day as (
+        select d.*, min(d.usage_date) over (partition by d.user_id, d.feature_name) as first_date
+        from days as d
+    ),
+    final as (
+        select
+            f.usage_date,
+            f.user_id,
+            f.feature_name,
+            f.usage_count,
+            f.time_spent_seconds,
+            f.first_used_at,
+            f.usage_date = f.first_date as is_first_use_ever,
+            f.analytics_opt_out,
+            now() as _dbt_loaded_at
+        from with_first_day as f
+        where f.is_recomputed
     )
     select * from final;
-    analyze pg_temp.feature_usage_computed;
-
-    -- Hard-deleted users leave the mart, every day of them.
-    delete from marts.marts_product_feature_usage as m
-    using staging.stg_supabase_users as u
-    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch and u.is_hard_deleted and m.user_id = u.user_id;
-    get diagnostics v_removed = row_count;
-
-    -- Touched triples with no use left (deleted events) leave the mart.
-    delete from marts.marts_product_feature_usage as m
-    using pg_temp.feature_usage_touched as t
-    where m.user_id = t.user_id and m.feature_name = t.feature_name and m.usage_date = t.usage_date
-      and not exists (
-          select 1 from pg_temp.feature_usage_computed as c
-          where c.user_id = t.user_id and c.feature_name = t.feature_name and c.usage_date = t.usage_date);
-    get diagnostics v_deleted = row_count;
-
-    insert into marts.marts_product_feature_usage as m
-    select * from pg_temp.feature_usage_computed
-    on conflict (usage_date, user_id, feature_name) do update
-    set usage_count = excluded.usage_count,
-        time_spent_seconds = excluded.time_spent_seconds,
-        first_used_at = excluded.first_used_at,
-        analytics_opt_out = excluded.analytics_opt_out,
-        _dbt_loaded_at = excluded._dbt_loaded_at;
-    get diagnostics v_upserted = row_count;
-
-    -- A late or deleted event can move a (user, feature)'s first day: re-mark the touched pairs.
-    with pairs as (
-        select distinct t.user_id, t.feature_name from pg_temp.feature_usage_touched as t
-    ),
-    firsts as (
-        select m.user_id, m.feature_name, min(m.usage_date) as first_date
-        from marts.marts_product_feature_usage as m
-        join pairs as p on p.user_id = m.user_id and p.feature_name = m.feature_name
-        group by 1, 2
-    )
-    update marts.marts_product_feature_usage as m
-    set is_first_use_ever = (m.usage_date = f.first_date)
-    from firsts as f
-    where m.user_id = f.user_id and m.feature_name = f.feature_name
-      and m.is_first_use_ever is distinct from (m.usage_date = f.first_date);
-    get diagnostics v_first = row_count;
-
-    -- A user who opted out (or back in) since: their other days follow.
-    update marts.marts_product_feature_usage as m
-    set analytics_opt_out = u.analytics_opt_out, _dbt_loaded_at = now()
-    from staging.stg_supabase_users as u
-    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
-      and m.user_id = u.user_id and m.analytics_opt_out is distinct from u.analytics_opt_out;
-    get diagnostics v_opt_out = row_count;
-
-    v_result.rows_in := v_touched;
-    v_result.rows_out := v_removed + v_deleted + v_upserted + v_first + v_opt_out;
-    return v_result;
 end;
-$$;
 
-comment on function marts.refresh_marts_product_feature_usage(bigint, bigint) is
-    'Model marts_product_feature_usage: recomputes the (user, feature, day) rows whose feature_used events changed in '
-    'batches (p_from_batch, p_to_batch] from staging, re-marks is_first_use_ever for the touched (user, feature) pairs, '
-    'removes hard-deleted users and follows opt-out changes; rows_in counts the touched triples.';
+comment on function marts.marts_product_feature_usage__rows(bigint, bigint) is
+    'Model marts_product_feature_usage: the mart rows of the days of marts_product_feature_usage__touched (batches '
+    '(p_from_batch, p_to_batch]), computed from the feature_used events in staging, with is_first_use_ever against every '
+    'day of the (user, feature) in staging or kept in the mart; days without a use left, and hard-deleted users, have none.';
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('marts_product_feature_usage', 'marts', 'marts', 'marts_product_feature_usage',
-        '{staging.stg_supabase_product_events,staging.stg_supabase_users}',
-        'marts.refresh_marts_product_feature_usage', 'one row per feature per user per day');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, grain)
+values ('marts_product_feature_usage', 'marts', 'marts', 'marts_product_feature_usage', 'recompute_keys', '{usage_date,user_id,feature_name}',
+    'marts.marts_product_feature_usage__rows', 'marts.marts_product_feature_usage__touched', '{usage_date,user_id,feature_name}',
+    'one row per feature per user per day');
 
 insert into warehouse.model_state (model_name) values ('marts_product_feature_usage');
 

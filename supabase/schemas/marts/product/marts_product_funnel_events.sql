@@ -1,3 +1,12 @@
+-- Model marts_product_funnel_events. Grain: one row per funnel step per user (per funnel).
+-- Materialized per (user, funnel) (recompute_keys on user_id, funnel_name): a step's row depends on
+-- its neighbours, so a pair with a funnel step the batches changed is recomputed whole. Also touched:
+-- every pair of a user whose staging row changed (an opt-out, or back in, follows; the old refresh
+-- function updated analytics_opt_out in place), and every pair of a hard-deleted user (no rows).
+-- A pair is recomputed from what staging holds (36 months; the mart keeps 60): a pair whose events
+-- are all older than that is not touched by an opt-out any more, and one partly older loses those
+-- steps when recomputed, as it did before on a new step.
+
 create table marts.marts_product_funnel_events (
     user_id uuid not null,
     funnel_name varchar(50) not null,
@@ -28,58 +37,60 @@ comment on column marts.marts_product_funnel_events.converted_to_next is 'The us
 comment on column marts.marts_product_funnel_events.analytics_opt_out is 'The user opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_product_funnel_events._dbt_loaded_at is 'When the pipeline wrote the row.';
 
-create function marts.refresh_marts_product_funnel_events(p_from_batch bigint, p_to_batch bigint)
-returns warehouse.refresh_result
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_touched bigint;
-    v_removed bigint;
-    v_deleted bigint;
-    v_inserted bigint;
-    v_opt_out bigint;
-    v_result warehouse.refresh_result;
-begin
-    -- The (user, funnel) pairs whose funnel_step events changed in these batches: each is recomputed whole,
-    -- since a step's row depends on its neighbours.
-    create temporary table if not exists funnel_touched (user_id uuid not null, funnel_name varchar(50) not null) on commit drop;
-    truncate pg_temp.funnel_touched;
-    insert into pg_temp.funnel_touched (user_id, funnel_name)
-    select distinct e.user_id, e.funnel_name
+-- The transformation.
+create function marts.marts_product_funnel_events__touched(p_from_batch bigint, p_to_batch bigint)
+returns table (user_id uuid, funnel_name varchar(50))
+language sql
+stable
+begin atomic
+    with changed_users as (
+        select u.user_id, u.is_hard_deleted
+        from staging.stg_supabase_users as u
+        where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
+    )
+    -- the pairs with a funnel step the batches changed
+    select e.user_id, e.funnel_name
     from staging.stg_supabase_product_events as e
     where e._batch_id > p_from_batch and e._batch_id <= p_to_batch
-      and e.event_name = 'funnel_step' and e.user_id is not null and e.funnel_name is not null;
-    get diagnostics v_touched = row_count;
-    analyze pg_temp.funnel_touched;
+      and e.event_name = 'funnel_step' and e.user_id is not null and e.funnel_name is not null
+    union
+    -- every pair of a user whose staging row changed
+    select e.user_id, e.funnel_name
+    from staging.stg_supabase_product_events as e
+    join changed_users as u on u.user_id = e.user_id
+    where e.event_name = 'funnel_step' and e.funnel_name is not null
+    union
+    -- every row of a user hard-deleted, also the pairs staging no longer holds
+    select m.user_id, m.funnel_name
+    from marts.marts_product_funnel_events as m
+    join changed_users as u on u.user_id = m.user_id
+    where u.is_hard_deleted;
+end;
 
-    delete from marts.marts_product_funnel_events as m
-    using staging.stg_supabase_users as u
-    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch and u.is_hard_deleted and m.user_id = u.user_id;
-    get diagnostics v_removed = row_count;
+comment on function marts.marts_product_funnel_events__touched(bigint, bigint) is
+    'Model marts_product_funnel_events: the (user_id, funnel_name) pairs to recompute for batches (p_from_batch, p_to_batch]: '
+    'those with a funnel_step event the batches changed, every pair of a user whose staging row they changed, and every '
+    'pair of a user they hard-deleted.';
 
-    delete from marts.marts_product_funnel_events as m
-    using pg_temp.funnel_touched as t
-    where m.user_id = t.user_id and m.funnel_name = t.funnel_name;
-    get diagnostics v_deleted = row_count;
-
-    insert into marts.marts_product_funnel_events (
-        user_id, funnel_name, step_name, step_number, reached_at, previous_step_reached_at, seconds_from_previous_step,
-        converted_to_next, analytics_opt_out, _dbt_loaded_at
-    )
+create function marts.marts_product_funnel_events__rows(p_from_batch bigint, p_to_batch bigint)
+returns setof marts.marts_product_funnel_events
+language sql
+stable
+begin atomic
     with steps as (
         select e.user_id, e.funnel_name, e.funnel_step as step_name, min(e.step_number) as step_number,
                min(e.occurred_at) as reached_at
         from staging.stg_supabase_product_events as e
-        join pg_temp.funnel_touched as t on t.user_id = e.user_id and t.funnel_name = e.funnel_name
+        join marts.marts_product_funnel_events__touched(p_from_batch, p_to_batch) as t
+            on t.user_id = e.user_id and t.funnel_name = e.funnel_name
         where e.event_name = 'funnel_step' and not e.is_hard_deleted
           and e.funnel_step is not null and e.step_number is not null and e.occurred_at is not null
-        group by 1, 2, 3
+        group by e.user_id, e.funnel_name, e.funnel_step
     ),
     by_number as (
         select s.user_id, s.funnel_name, s.step_number, min(s.reached_at) as reached_at
         from steps as s
-        group by 1, 2, 3
+        group by s.user_id, s.funnel_name, s.step_number
     ),
     neighbours as (
         select
@@ -110,31 +121,17 @@ begin
         where not coalesce(u.is_hard_deleted, false)
     )
     select * from final;
-    get diagnostics v_inserted = row_count;
-
-    update marts.marts_product_funnel_events as m
-    set analytics_opt_out = u.analytics_opt_out, _dbt_loaded_at = now()
-    from staging.stg_supabase_users as u
-    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
-      and m.user_id = u.user_id and m.analytics_opt_out is distinct from u.analytics_opt_out;
-    get diagnostics v_opt_out = row_count;
-
-    v_result.rows_in := v_touched;
-    v_result.rows_out := v_removed + v_deleted + v_inserted + v_opt_out;
-    return v_result;
 end;
-$$;
 
-comment on function marts.refresh_marts_product_funnel_events(bigint, bigint) is
-    'Model marts_product_funnel_events: recomputes every step of the (user, funnel) pairs whose funnel_step events '
-    'changed in batches (p_from_batch, p_to_batch] from staging (first reach per step, time from the previous step, '
-    'whether the next was reached), removes hard-deleted users and follows opt-out changes; rows_in counts the pairs.';
+comment on function marts.marts_product_funnel_events__rows(bigint, bigint) is
+    'Model marts_product_funnel_events: the mart rows of every step of the (user, funnel) pairs of '
+    'marts_product_funnel_events__touched (batches (p_from_batch, p_to_batch]), computed from the funnel_step events in '
+    'staging: first reach per step, time from the previous step, whether the next was reached; hard-deleted users have none.';
 
-insert into warehouse.models (model_name, layer, target_schema, target_table, reads, refresh_function, grain)
-values
-    ('marts_product_funnel_events', 'marts', 'marts', 'marts_product_funnel_events',
-        '{staging.stg_supabase_product_events,staging.stg_supabase_users}',
-        'marts.refresh_marts_product_funnel_events', 'one row per funnel step per user (per funnel)');
+insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, grain)
+values ('marts_product_funnel_events', 'marts', 'marts', 'marts_product_funnel_events', 'recompute_keys', '{user_id,funnel_name,step_name}',
+    'marts.marts_product_funnel_events__rows', 'marts.marts_product_funnel_events__touched', '{user_id,funnel_name}',
+    'one row per funnel step per user (per funnel)');
 
 insert into warehouse.model_state (model_name) values ('marts_product_funnel_events');
 

@@ -1,0 +1,221 @@
+-- Materializers: the one implementation of each way a model's table is kept up to date, as
+-- warehouse.extract_source is the one implementation of extraction. A model declares what is
+-- particular to it (its key and its transformation, in its own file); the materializer does the rest.
+--
+--   merge_scd1      staging: the model's view (<model>__projection) maps every raw version to a staging
+--                   row, key first, plus _batch_id, _changed_at and _is_tombstone. For the batches in
+--                   range the materializer keeps the newest version per key, upserts it where it is not
+--                   older than what staging holds (SCD1), and marks tombstoned keys hard-deleted.
+--   recompute_keys  marts: the model's touched function returns the keys (recompute_key) the batches
+--                   touched, and its rows function (<model>__rows) the mart's rows for those keys,
+--                   computed from scratch. The materializer deletes the touched keys' rows and inserts
+--                   the recomputed ones: a key whose inputs are gone simply does not come back.
+--
+-- A model that also keeps something besides its table names a post_hook, run right after. Every
+-- materializer takes the batch range (p_from_batch, p_to_batch] and returns rows in and out.
+
+create function warehouse.model_columns(p_relation regclass, p_exclude text[] default '{}')
+returns text[]
+language sql
+stable
+set search_path = ''
+as $$
+    select coalesce(array_agg(a.attname::text order by a.attnum), '{}')
+    from pg_catalog.pg_attribute as a
+    where a.attrelid = p_relation and a.attnum > 0 and not a.attisdropped and a.attname <> all (p_exclude)
+$$;
+
+comment on function warehouse.model_columns(regclass, text[]) is
+    'The columns of a table or view in their order, less the excluded ones: what a materializer copies.';
+
+create function warehouse.merge_scd1(p_model_name text, p_from_batch bigint, p_to_batch bigint)
+returns warehouse.refresh_result
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_model warehouse.models;
+    v_projection regclass;
+    v_key text;
+    v_columns text[];
+    v_sql text;
+    v_result warehouse.refresh_result;
+begin
+    select * into strict v_model from warehouse.models where model_name = p_model_name;
+    v_projection := v_model.transformation::regclass;
+    v_key := v_model.unique_key[1];
+    v_columns := warehouse.model_columns(v_projection, array['_batch_id', '_changed_at', '_is_tombstone']);
+    if v_columns[1] is distinct from v_key or cardinality(v_model.unique_key) <> 1 then
+        raise exception 'model %: a merge_scd1 projection must start with its one key column % (it starts with %)',
+            p_model_name, v_key, v_columns[1];
+    end if;
+    v_sql := format($q$
+        with new_versions as (
+            select distinct on (p.%1$I) p.*
+            from %2$s as p
+            where p._batch_id > $1 and p._batch_id <= $2
+            order by p.%1$I, p._changed_at desc nulls last, p._batch_id desc, p._is_tombstone desc
+        ),
+        merged as (
+            insert into %3$I.%4$I as s (%5$s, _changed_at, _batch_id, _dbt_loaded_at)
+            select %6$s, v._changed_at, v._batch_id, now()
+            from new_versions as v
+            where not v._is_tombstone
+            on conflict (%1$I) do update
+            set %7$s,
+                is_hard_deleted = false,
+                hard_deleted_at = null,
+                _changed_at = excluded._changed_at,
+                _batch_id = excluded._batch_id,
+                _dbt_loaded_at = excluded._dbt_loaded_at
+            where s._changed_at is null or excluded._changed_at >= s._changed_at
+            returning 1
+        ),
+        tombstoned as (
+            update %3$I.%4$I as s
+            set is_hard_deleted = true, hard_deleted_at = v._changed_at, _changed_at = v._changed_at,
+                _batch_id = v._batch_id, _dbt_loaded_at = now()
+            from new_versions as v
+            where v._is_tombstone and s.%1$I = v.%1$I and (s._changed_at is null or v._changed_at >= s._changed_at)
+            returning 1
+        )
+        select (select count(*) from new_versions), (select count(*) from merged) + (select count(*) from tombstoned)
+        $q$,
+        v_key,
+        v_projection,
+        v_model.target_schema,
+        v_model.target_table,
+        (select string_agg(format('%I', c), ', ') from unnest(v_columns) as c),
+        (select string_agg(format('v.%I', c), ', ') from unnest(v_columns) as c),
+        (select string_agg(format('%1$I = excluded.%1$I', c), ', ') from unnest(v_columns[2:]) as c));
+    execute v_sql into v_result.rows_in, v_result.rows_out using p_from_batch, p_to_batch;
+    return v_result;
+end;
+$$;
+
+comment on function warehouse.merge_scd1(text, bigint, bigint) is
+    'The staging materializer (SCD1): from the model''s projection view, the newest version per key in '
+    'batches (p_from_batch, p_to_batch] is upserted unless staging holds a newer one; tombstones mark the key '
+    'hard-deleted. rows_in: keys in the batches; rows_out: rows inserted, updated or tombstoned.';
+
+create function warehouse.recompute_keys(p_model_name text, p_from_batch bigint, p_to_batch bigint)
+returns warehouse.refresh_result
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_model warehouse.models;
+    v_touched regprocedure;
+    v_rows regprocedure;
+    v_keys text;
+    v_match text;
+    v_removed bigint;
+    v_inserted bigint;
+    v_result warehouse.refresh_result;
+begin
+    select * into strict v_model from warehouse.models where model_name = p_model_name;
+    v_touched := (v_model.touched_function || '(bigint, bigint)')::regprocedure;
+    v_rows := (v_model.transformation || '(bigint, bigint)')::regprocedure;
+    v_keys := (select string_agg(format('%I', k), ', ') from unnest(v_model.recompute_key) as k);
+    v_match := (select string_agg(format('m.%1$I = t.%1$I', k), ' and ') from unnest(v_model.recompute_key) as k);
+
+    -- The keys first, with statistics, so that the recomputation is planned for their number.
+    if to_regclass('pg_temp.recompute_touched') is not null then
+        drop table pg_temp.recompute_touched;
+    end if;
+    execute format('create temporary table recompute_touched on commit drop as select distinct %s from %s($1, $2) as t',
+        v_keys, v_touched::regproc) using p_from_batch, p_to_batch;
+    get diagnostics v_result.rows_in = row_count;
+    analyze pg_temp.recompute_touched;
+
+    -- The new rows before the old go: a touched or rows function may read the model's own table.
+    if to_regclass('pg_temp.recompute_rows') is not null then
+        drop table pg_temp.recompute_rows;
+    end if;
+    execute format('create temporary table recompute_rows on commit drop as select * from %s($1, $2)', v_rows::regproc)
+        using p_from_batch, p_to_batch;
+    -- rows_out counts the rows written and the rows that left (deleted with no recomputed row of their
+    -- key), as an upsert would: a row deleted and inserted again counts once.
+    execute format($q$
+        with deleted as (
+            delete from %1$I.%2$I as m using pg_temp.recompute_touched as t where %3$s returning %4$s
+        )
+        select count(*) from deleted as d where not exists (select 1 from pg_temp.recompute_rows as r where %5$s)
+        $q$,
+        v_model.target_schema, v_model.target_table, v_match,
+        (select string_agg(format('m.%I', k), ', ') from unnest(v_model.unique_key) as k),
+        (select string_agg(format('r.%1$I is not distinct from d.%1$I', k), ' and ') from unnest(v_model.unique_key) as k))
+        into v_removed;
+    execute format('insert into %I.%I select * from pg_temp.recompute_rows', v_model.target_schema, v_model.target_table);
+    get diagnostics v_inserted = row_count;
+    v_result.rows_out := v_inserted + v_removed;
+    return v_result;
+end;
+$$;
+
+comment on function warehouse.recompute_keys(text, bigint, bigint) is
+    'The marts materializer: the rows of the keys the model''s touched function returns for batches (p_from_batch, '
+    'p_to_batch] are deleted from its table and recomputed by its rows function. rows_in: keys touched; '
+    'rows_out: rows written plus rows that left the table (as an upsert counts them).';
+
+create function warehouse.materialize(p_model_name text, p_from_batch bigint, p_to_batch bigint)
+returns warehouse.refresh_result
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_model warehouse.models;
+    v_result warehouse.refresh_result;
+begin
+    select * into strict v_model from warehouse.models where model_name = p_model_name;
+    if v_model.materialization = 'merge_scd1' then
+        v_result := warehouse.merge_scd1(p_model_name, p_from_batch, p_to_batch);
+    else
+        v_result := warehouse.recompute_keys(p_model_name, p_from_batch, p_to_batch);
+    end if;
+    if v_model.post_hook is not null then
+        execute format('select %s($1, $2)', (v_model.post_hook || '(bigint, bigint)')::regprocedure::regproc)
+            using p_from_batch, p_to_batch;
+    end if;
+    -- Statistics now, inside the run's transaction (ANALYZE sees its uncommitted rows): the models
+    -- downstream are planned against this table as it is, not as it was before the run.
+    execute format('analyze %I.%I', v_model.target_schema, v_model.target_table);
+    return v_result;
+end;
+$$;
+
+comment on function warehouse.materialize(text, bigint, bigint) is
+    'Applies batches (p_from_batch, p_to_batch] to a model with its materializer (warehouse.models.materialization), '
+    'then its post_hook if it has one, then analyzes its table for the models downstream.';
+
+create function warehouse.comment_projection(p_projection regclass, p_model regclass)
+returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_column record;
+    v_count integer := 0;
+begin
+    for v_column in
+        select a.attname::text as name,
+               case a.attname
+                   when '_batch_id' then 'The extraction batch that wrote this raw version.'
+                   when '_changed_at' then 'Change time of this raw version; the newest per key wins.'
+                   when '_is_tombstone' then 'This raw version records a hard delete in the source.'
+                   else col_description(p_model, m.attnum)
+               end as comment
+        from pg_catalog.pg_attribute as a
+        left join pg_catalog.pg_attribute as m on m.attrelid = p_model and m.attname = a.attname and not m.attisdropped
+        where a.attrelid = p_projection and a.attnum > 0 and not a.attisdropped
+    loop
+        execute format('comment on column %s.%I is %L', p_projection, v_column.name, v_column.comment);
+        v_count := v_count + 1;
+    end loop;
+    return v_count;
+end;
+$$;
+
+comment on function warehouse.comment_projection(regclass, regclass) is
+    'Gives a staging model''s projection view the column comments of the model''s table (each view column is the '
+    'table column of the same name), and the batch metadata columns theirs. Every staging model file calls it.';
