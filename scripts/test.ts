@@ -113,11 +113,11 @@ async function functionsSuite(): Promise<Outcome> {
 
 /**
  * E2E files that run in a second `node --test` process beside the others (each file still has its
- * own cluster): cron mostly waits for pg_cron's next minute, raw_layer mostly waits on long pipeline
- * runs over 10,000 users; together they take about as long as all the rest, so both cores work.
+ * own cluster): cron mostly waits for pg_cron's next minute, db_check mostly waits on migra's diff
+ * (about two minutes); together they take about as long as all the rest, so both cores work.
  * The second process's output is printed when both are done.
  */
-const sideLaneE2e = ["tests/e2e/cron.test.ts", "tests/e2e/raw_layer.test.ts"];
+const sideLaneE2e = ["tests/e2e/cron.test.ts", "tests/e2e/db_check.test.ts"];
 
 async function e2eSuite(): Promise<Outcome> {
   const files = filesUnder("tests/e2e", ".test.ts");

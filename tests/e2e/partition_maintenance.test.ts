@@ -33,7 +33,7 @@ after(async () => {
 
 async function withFunctions<T>(env: Record<string, string>, fn: (server: FunctionsServer) => Promise<T>): Promise<T> {
   const server = await startFunctions({
-    port: await freePort(),
+    port: await freePort(56400), // away from the range clusters take (scripts/lib/cluster.ts), which a parallel lane also uses
     env: { SUPABASE_DB_URL: db.url, WAREHOUSE_FUNCTION_SECRET: secret, ...env },
   });
   try {
