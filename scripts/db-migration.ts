@@ -33,6 +33,7 @@ import {
   roleStatements,
   tablesWithRows,
 } from "./lib/schema-diff.ts";
+import { wrapAtomicBodies } from "./lib/cli-safe-sql.ts";
 import { psqlFileAsync, type Tree, treeDefinitions } from "./lib/schema-tree.ts";
 
 const migraVersion = JSON.parse(fs.readFileSync(path.join(projectRoot, "node_modules", "@pgkit", "migra", "package.json"), "utf8")).version as string;
@@ -49,7 +50,7 @@ interface Part {
 async function applyPart(url: string, part: Part): Promise<void> {
   if (!part.statements.length) return;
   const file = path.join(os.tmpdir(), `db-migration-${process.pid}-${Date.now()}.sql`);
-  fs.writeFileSync(file, `${part.statements.join("\n\n")}\n`);
+  fs.writeFileSync(file, `${wrapAtomicBodies(part.statements.join("\n\n"))}\n`);
   try {
     await psqlFileAsync(url, file);
   } catch (err) {
@@ -87,7 +88,7 @@ function header(name: string, tree: Tree, when: Date): string {
 function render(parts: Part[]): string {
   return parts
     .filter((p) => p.statements.length)
-    .map((p) => `-- ${"-".repeat(95)}\n-- ${p.title}\n-- ${"-".repeat(95)}\n\n${p.statements.join("\n\n")}`)
+    .map((p) => `-- ${"-".repeat(95)}\n-- ${p.title}\n-- ${"-".repeat(95)}\n\n${wrapAtomicBodies(p.statements.join("\n\n"))}`)
     .join("\n\n");
 }
 

@@ -1,5 +1,6 @@
 -- Baseline: the whole warehouse, generated from the source tree (supabase/schemas, in the order of
--- schema_paths in supabase/config.toml). Do not edit: change the tree, then `npm run db:migration -- <name>`.
+-- schema_paths in supabase/config.toml) by `npm run db:baseline`. Do not edit: change the tree, then
+-- `npm run db:migration -- <name>`. BEGIN ATOMIC functions run from DO blocks (scripts/lib/cli-safe-sql.ts).
 
 -- ===============================================================================================
 -- supabase/schemas/engine/schemas.sql
@@ -4058,6 +4059,9 @@ select warehouse.prepare_source('supabase_pets');
 
 -- A pet's owner as raw knows it now: the newest version of the pet that is not a tombstone. The
 -- staging models of the pet's children (weigh-ins, health events, care tasks) carry it.
+do $atomic$
+begin
+    execute $body$
 create function warehouse.raw_pet_owner(p_pet_id uuid)
 returns table (owner_user_id uuid)
 language sql
@@ -4068,7 +4072,10 @@ begin atomic
     where p.id = p_pet_id and not p.is_tombstone
     order by p.changed_at desc nulls last, p.batch_id desc
     limit 1;
-end;
+end
+$body$;
+end
+$atomic$;
 
 comment on function warehouse.raw_pet_owner(uuid) is
     'The owner of a pet as raw knows it now (its newest non-tombstone version); no row for an unknown pet.';
@@ -5201,6 +5208,9 @@ comment on column marts.marts_core_auth_events._dbt_loaded_at is 'When the pipel
 
 -- The transformation. Touched: the events staging changed, and the older events of a user who opted
 -- out (or back in) since: the opt-out follows.
+do $atomic$
+begin
+    execute $body$
 create function marts.marts_core_auth_events__touched(p_from_batch bigint, p_to_batch bigint)
 returns table (event_id uuid)
 language sql
@@ -5215,11 +5225,17 @@ begin atomic
     join marts.marts_core_auth_events as m on m.user_id = u.user_id
     where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
       and m.analytics_opt_out is distinct from u.analytics_opt_out;
-end;
+end
+$body$;
+end
+$atomic$;
 
 comment on function marts.marts_core_auth_events__touched(bigint, bigint) is
     'Model marts_core_auth_events: the events batches (p_from_batch, p_to_batch] changed, and the events of users whose opt-out changed.';
 
+do $atomic$
+begin
+    execute $body$
 create function marts.marts_core_auth_events__rows(p_from_batch bigint, p_to_batch bigint)
 returns setof marts.marts_core_auth_events
 language sql
@@ -5250,7 +5266,10 @@ begin atomic
         where not e.is_hard_deleted
     )
     select * from final;
-end;
+end
+$body$;
+end
+$atomic$;
 
 comment on function marts.marts_core_auth_events__rows(bigint, bigint) is
     'Model marts_core_auth_events: the mart rows of the touched events, from staging; hard-deleted events have none.';
@@ -5322,6 +5341,9 @@ comment on column marts.marts_core_dim_users._dbt_loaded_at is 'When the pipelin
 -- The transformation. Touched: users whose staging row changed or who logged in, and users whose
 -- lifecycle stage changed with the date alone. The post hook records every stage change in
 -- marts_core_lifecycle_transitions (defined in that file): the history an SCD1 dimension does not keep.
+do $atomic$
+begin
+    execute $body$
 create function marts.marts_core_dim_users__touched(p_from_batch bigint, p_to_batch bigint)
 returns table (user_id uuid)
 language sql
@@ -5340,11 +5362,17 @@ begin atomic
     where d.lifecycle_stage is distinct from warehouse.lifecycle_stage(
         current_date - (d.created_at at time zone 'UTC')::date,
         current_date - (d.last_login_at at time zone 'UTC')::date);
-end;
+end
+$body$;
+end
+$atomic$;
 
 comment on function marts.marts_core_dim_users__touched(bigint, bigint) is
     'Model marts_core_dim_users: the users batches (p_from_batch, p_to_batch] changed, and those whose stage moved with the date.';
 
+do $atomic$
+begin
+    execute $body$
 create function marts.marts_core_dim_users__rows(p_from_batch bigint, p_to_batch bigint)
 returns setof marts.marts_core_dim_users
 language sql
@@ -5398,7 +5426,10 @@ begin atomic
         from computed as c
     )
     select * from final;
-end;
+end
+$body$;
+end
+$atomic$;
 
 comment on function marts.marts_core_dim_users__rows(bigint, bigint) is
     'Model marts_core_dim_users: the rows of the touched users, from staging, with today''s lifecycle stage; '
@@ -5463,6 +5494,9 @@ comment on column marts.marts_core_lifecycle_transitions._dbt_loaded_at is 'When
 -- Written by the marts_core_dim_users model's post hook, right after the dimension is refreshed: a
 -- user's stage that differs from the last stage recorded for them is a transition (from_stage NULL for
 -- a user the history has not seen). A user who opted out (or back in) is followed here too.
+do $atomic$
+begin
+    execute $body$
 create function marts.marts_core_lifecycle_transitions__record(p_from_batch bigint, p_to_batch bigint)
 returns void
 language sql
@@ -5484,7 +5518,10 @@ begin atomic
     from staging.stg_supabase_users as u
     where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
       and t.user_id = u.user_id and t.analytics_opt_out is distinct from u.analytics_opt_out;
-end;
+end
+$body$;
+end
+$atomic$;
 
 comment on function marts.marts_core_lifecycle_transitions__record(bigint, bigint) is
     'Post hook of marts_core_dim_users: records each user whose stage differs from their last recorded one as a '
@@ -5537,6 +5574,9 @@ comment on column marts.marts_core_user_activity_daily._dbt_loaded_at is 'When t
 
 -- The transformation. Touched: the (user, day) pairs whose sessions or auth events changed, and every
 -- day of a user who opted out (or back in) since, or was hard-deleted (they leave the mart).
+do $atomic$
+begin
+    execute $body$
 create function marts.marts_core_user_activity_daily__touched(p_from_batch bigint, p_to_batch bigint)
 returns table (user_id uuid, activity_date date)
 language sql
@@ -5555,11 +5595,17 @@ begin atomic
     join marts.marts_core_user_activity_daily as m on m.user_id = u.user_id
     where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
       and (u.is_hard_deleted or m.analytics_opt_out is distinct from u.analytics_opt_out);
-end;
+end
+$body$;
+end
+$atomic$;
 
 comment on function marts.marts_core_user_activity_daily__touched(bigint, bigint) is
     'Model marts_core_user_activity_daily: the (user, day) pairs that batches (p_from_batch, p_to_batch] changed.';
 
+do $atomic$
+begin
+    execute $body$
 create function marts.marts_core_user_activity_daily__rows(p_from_batch bigint, p_to_batch bigint)
 returns setof marts.marts_core_user_activity_daily
 language sql
@@ -5647,7 +5693,10 @@ begin atomic
         where coalesce(sd.session_count, 0) + coalesce(ev.event_count, 0) > 0
     )
     select * from final;
-end;
+end
+$body$;
+end
+$atomic$;
 
 comment on function marts.marts_core_user_activity_daily__rows(bigint, bigint) is
     'Model marts_core_user_activity_daily: the rows of the touched (user, day) pairs, from staging. A pair with no '
@@ -5697,6 +5746,9 @@ values
 -- ./schemas/marts/*/marts_*.sql in lexicographic order, and '_' sorts before every letter): their
 -- BEGIN ATOMIC functions call this one, and such a body is checked when it is created.
 
+do $atomic$
+begin
+    execute $body$
 create function marts.pets_touched(p_from_batch bigint, p_to_batch bigint)
 returns table (pet_id uuid)
 language sql
@@ -5717,7 +5769,10 @@ begin atomic
     select p.pet_id from staging.stg_supabase_pets as p
     join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
     where u._batch_id > p_from_batch and u._batch_id <= p_to_batch;
-end;
+end
+$body$;
+end
+$atomic$;
 
 comment on function marts.pets_touched(bigint, bigint) is
     'The pets (one row each) whose staging rows (pet, weigh-ins, health events, care tasks) or whose owner''s staging row '
@@ -5775,6 +5830,9 @@ comment on column marts.marts_pets_attention_needed.analytics_opt_out is 'The ow
 comment on column marts.marts_pets_attention_needed._dbt_loaded_at is 'When the pipeline wrote the row.';
 
 -- The transformation.
+do $atomic$
+begin
+    execute $body$
 create function marts.marts_pets_attention_needed__touched(p_from_batch bigint, p_to_batch bigint)
 returns table (pet_id uuid)
 language sql
@@ -5823,13 +5881,19 @@ begin atomic
     cross join previous_run as r
     cross join rules as k
     where r.previous_date < current_date and w.pet_id is not null and w.weighed_on >= current_date - k.weight_window;
-end;
+end
+$body$;
+end
+$atomic$;
 
 comment on function marts.marts_pets_attention_needed__touched(bigint, bigint) is
     'Model marts_pets_attention_needed: the pets (one row each) to recompute for batches (p_from_batch, p_to_batch]: '
     'those the batches touched (marts.pets_touched); on the first run every pet; and when the date moved since the last '
     'run (warehouse.model_state.refreshed_at) the pets listed and every pet whose doses or weigh-ins can qualify today.';
 
+do $atomic$
+begin
+    execute $body$
 create function marts.marts_pets_attention_needed__rows(p_from_batch bigint, p_to_batch bigint)
 returns setof marts.marts_pets_attention_needed
 language sql
@@ -5917,7 +5981,10 @@ begin atomic
         from reasons as r
     )
     select * from final;
-end;
+end
+$body$;
+end
+$atomic$;
 
 comment on function marts.marts_pets_attention_needed__rows(bigint, bigint) is
     'Model marts_pets_attention_needed: what needs attention today for the pets of marts_pets_attention_needed__touched '
@@ -6001,6 +6068,9 @@ comment on column marts.marts_pets_care_schedule.analytics_opt_out is 'The owner
 comment on column marts.marts_pets_care_schedule._dbt_loaded_at is 'When the pipeline wrote the row.';
 
 -- The transformation: the touched function is the shared marts.pets_touched (marts_pets__touched.sql).
+do $atomic$
+begin
+    execute $body$
 create function marts.marts_pets_care_schedule__rows(p_from_batch bigint, p_to_batch bigint)
 returns setof marts.marts_pets_care_schedule
 language sql
@@ -6028,7 +6098,10 @@ begin atomic
     join staging.stg_supabase_pets as p on p.pet_id = c.pet_id and not p.is_hard_deleted
     left join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
     where not c.is_hard_deleted;
-end;
+end
+$body$;
+end
+$atomic$;
 
 comment on function marts.marts_pets_care_schedule__rows(bigint, bigint) is
     'Model marts_pets_care_schedule: the mart rows of every care task of the pets touched in batches '
@@ -6136,6 +6209,9 @@ comment on column marts.marts_pets_dim_pets.analytics_opt_out is 'The owner opte
 comment on column marts.marts_pets_dim_pets._dbt_loaded_at is 'When the pipeline wrote the row.';
 
 -- The transformation. Both functions apply the same status rules (see the column comments).
+do $atomic$
+begin
+    execute $body$
 create function marts.marts_pets_dim_pets__touched(p_from_batch bigint, p_to_batch bigint)
 returns table (pet_id uuid)
 language sql
@@ -6173,13 +6249,19 @@ begin atomic
             when s.needs_attention then 'needs_attention'
             else 'up_to_date'
         end);
-end;
+end
+$body$;
+end
+$atomic$;
 
 comment on function marts.marts_pets_dim_pets__touched(bigint, bigint) is
     'Model marts_pets_dim_pets: the pets (one row each) to recompute for batches (p_from_batch, p_to_batch]: those the '
     'batches touched (marts.pets_touched), and those whose age, life stage, vaccination or health status in the dimension '
     'is no longer today''s (the date moved, or marts_pets_attention_needed changed).';
 
+do $atomic$
+begin
+    execute $body$
 create function marts.marts_pets_dim_pets__rows(p_from_batch bigint, p_to_batch bigint)
 returns setof marts.marts_pets_dim_pets
 language sql
@@ -6282,7 +6364,10 @@ begin atomic
         from computed as c
     )
     select * from final;
-end;
+end
+$body$;
+end
+$atomic$;
 
 comment on function marts.marts_pets_dim_pets__rows(bigint, bigint) is
     'Model marts_pets_dim_pets: the dimension rows, computed from staging and marts_pets_attention_needed with today''s '
@@ -6370,6 +6455,9 @@ comment on column marts.marts_pets_health_events.analytics_opt_out is 'The owner
 comment on column marts.marts_pets_health_events._dbt_loaded_at is 'When the pipeline wrote the row.';
 
 -- The transformation: the touched function is the shared marts.pets_touched (marts_pets__touched.sql).
+do $atomic$
+begin
+    execute $body$
 create function marts.marts_pets_health_events__rows(p_from_batch bigint, p_to_batch bigint)
 returns setof marts.marts_pets_health_events
 language sql
@@ -6407,7 +6495,10 @@ begin atomic
         left join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
     )
     select * from final;
-end;
+end
+$body$;
+end
+$atomic$;
 
 comment on function marts.marts_pets_health_events__rows(bigint, bigint) is
     'Model marts_pets_health_events: the mart rows of every health event of the pets touched in batches '
@@ -6489,6 +6580,9 @@ comment on column marts.marts_pets_weight_history.analytics_opt_out is 'The owne
 comment on column marts.marts_pets_weight_history._dbt_loaded_at is 'When the pipeline wrote the row.';
 
 -- The transformation: the touched function is the shared marts.pets_touched (marts_pets__touched.sql).
+do $atomic$
+begin
+    execute $body$
 create function marts.marts_pets_weight_history__rows(p_from_batch bigint, p_to_batch bigint)
 returns setof marts.marts_pets_weight_history
 language sql
@@ -6522,7 +6616,10 @@ begin atomic
         left join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
     )
     select * from final;
-end;
+end
+$body$;
+end
+$atomic$;
 
 comment on function marts.marts_pets_weight_history__rows(bigint, bigint) is
     'Model marts_pets_weight_history: the mart rows of every weigh-in of the pets touched in batches '
@@ -6598,6 +6695,9 @@ comment on column marts.marts_product_feature_usage.analytics_opt_out is 'The us
 comment on column marts.marts_product_feature_usage._dbt_loaded_at is 'When the pipeline wrote the row.';
 
 -- The transformation.
+do $atomic$
+begin
+    execute $body$
 create function marts.marts_product_feature_usage__touched(p_from_batch bigint, p_to_batch bigint)
 returns table (usage_date date, user_id uuid, feature_name varchar(50))
 language sql
@@ -6631,13 +6731,19 @@ begin atomic
     from marts.marts_product_feature_usage as m
     join changed_users as u on u.user_id = m.user_id
     where u.is_hard_deleted;
-end;
+end
+$body$;
+end
+$atomic$;
 
 comment on function marts.marts_product_feature_usage__touched(bigint, bigint) is
     'Model marts_product_feature_usage: the (usage_date, user_id, feature_name) days to recompute for batches '
     '(p_from_batch, p_to_batch]: every day of a (user, feature) with a feature_used event the batches changed, every day '
     'of a user whose staging row they changed, and every row of a user they hard-deleted.';
 
+do $atomic$
+begin
+    execute $body$
 create function marts.marts_product_feature_usage__rows(p_from_batch bigint, p_to_batch bigint)
 returns setof marts.marts_product_feature_usage
 language sql
@@ -6699,7 +6805,10 @@ begin atomic
         where f.is_recomputed
     )
     select * from final;
-end;
+end
+$body$;
+end
+$atomic$;
 
 comment on function marts.marts_product_feature_usage__rows(bigint, bigint) is
     'Model marts_product_feature_usage: the mart rows of the days of marts_product_feature_usage__touched (batches '
@@ -6789,6 +6898,9 @@ comment on column marts.marts_product_funnel_events.analytics_opt_out is 'The us
 comment on column marts.marts_product_funnel_events._dbt_loaded_at is 'When the pipeline wrote the row.';
 
 -- The transformation.
+do $atomic$
+begin
+    execute $body$
 create function marts.marts_product_funnel_events__touched(p_from_batch bigint, p_to_batch bigint)
 returns table (user_id uuid, funnel_name varchar(50))
 language sql
@@ -6816,13 +6928,19 @@ begin atomic
     from marts.marts_product_funnel_events as m
     join changed_users as u on u.user_id = m.user_id
     where u.is_hard_deleted;
-end;
+end
+$body$;
+end
+$atomic$;
 
 comment on function marts.marts_product_funnel_events__touched(bigint, bigint) is
     'Model marts_product_funnel_events: the (user_id, funnel_name) pairs to recompute for batches (p_from_batch, p_to_batch]: '
     'those with a funnel_step event the batches changed, every pair of a user whose staging row they changed, and every '
     'pair of a user they hard-deleted.';
 
+do $atomic$
+begin
+    execute $body$
 create function marts.marts_product_funnel_events__rows(p_from_batch bigint, p_to_batch bigint)
 returns setof marts.marts_product_funnel_events
 language sql
@@ -6872,7 +6990,10 @@ begin atomic
         where not coalesce(u.is_hard_deleted, false)
     )
     select * from final;
-end;
+end
+$body$;
+end
+$atomic$;
 
 comment on function marts.marts_product_funnel_events__rows(bigint, bigint) is
     'Model marts_product_funnel_events: the mart rows of every step of the (user, funnel) pairs of '

@@ -1,6 +1,7 @@
 // End-to-end: `npm run warehouse -- <command>` on a throwaway cluster with 300 synthetic users, as a
-// data engineer runs it: help, a pipeline run, the run and test logs, freshness, erasure of a user,
-// the docs; and every mistake is one line on stderr with exit 2, every connection failure exit 1.
+// data engineer runs it: a pipeline run, the run and test logs, freshness, erasure of a user, the
+// docs; every connection failure exit 1. (Help and command-line mistakes, which need no database,
+// are in tests/unit/cli_usage.test.ts.)
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { freePort, startThrowaway, type Throwaway } from "../../scripts/lib/throwaway.ts";
@@ -31,26 +32,6 @@ function assertOneErrorLine(r: ScriptResult, pattern: RegExp) {
   assert.match(errLines[0], pattern);
   assert.doesNotMatch(r.stderr, /\n\s+at |node:internal|\.ts:\d+/, "no stack trace");
 }
-
-const commands = ["run", "runs", "tests", "freshness", "forget", "docs"];
-
-test("cli - --help lists every command, one line each, and exits 0", () => {
-  for (const help of [["--help"], ["help"], []]) {
-    const r = warehouse(...help);
-    assert.equal(r.code, 0, show(r));
-    for (const c of commands) {
-      assert.equal(lines(r.stdout).filter((l) => new RegExp(`^\\s+${c}\\b`).test(l)).length, 1, `${c} should have one line:\n${r.stdout}`);
-    }
-  }
-});
-
-test("cli - <command> --help shows that command's usage and options", () => {
-  const r = warehouse("runs", "--help");
-  assert.equal(r.code, 0, show(r));
-  assert.match(r.stdout, /^usage: npm run warehouse -- runs \[--limit N\]/);
-  assert.match(r.stdout, /--limit N/);
-  assert.doesNotMatch(r.stdout, /forget/);
-});
 
 test("cli - run succeeds and prints every step of the pipeline", async () => {
   const r = warehouse("run");
@@ -219,27 +200,6 @@ test("cli - forget <user id> --yes removes the user from raw, staging and marts 
     assert.match(r.stdout, new RegExp(`^\\s+${table.replace(".", "\\.")}\\s+${n}$`, "m"), `${table} should show ${n} rows deleted`);
   }
   assert.doesNotMatch(r.stdout + r.stderr, new RegExp(user_id, "i"), "the output should not repeat the user id");
-});
-
-test("cli - forget not-a-uuid is exactly one line on stderr, exit 2, no stack trace", () => {
-  const r = warehouse("forget", "not-a-uuid", "--yes");
-  assert.equal(r.code, 2, show(r));
-  assert.equal(r.stdout, "");
-  assertOneErrorLine(r, /UUID.*"not-a-uuid"/);
-});
-
-test("cli - an unknown command or option is one line naming it, exit 2", () => {
-  const unknownCommand = warehouse("frobnicate");
-  assert.equal(unknownCommand.code, 2, show(unknownCommand));
-  assertOneErrorLine(unknownCommand, /unknown command "frobnicate"/);
-
-  const unknownOption = warehouse("runs", "--verbose");
-  assert.equal(unknownOption.code, 2, show(unknownOption));
-  assertOneErrorLine(unknownOption, /runs: unknown option --verbose/);
-
-  const badValue = warehouse("runs", "--limit", "many");
-  assert.equal(badValue.code, 2, show(badValue));
-  assertOneErrorLine(badValue, /--limit must be a whole number, not "many"/);
 });
 
 test("cli - a database that is not there is one line naming host:port, exit 1", async () => {
