@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { freePort, startThrowaway, type Throwaway } from "../../scripts/lib/throwaway.ts";
-import { connect, npmRun, type ScriptResult } from "./helpers.ts";
+import { assertOneErrorLine, connect, lines, npmRun, type ScriptResult, show } from "./helpers.ts";
 
 let db: Throwaway;
 let sql: ReturnType<typeof connect>;
@@ -21,17 +21,6 @@ after(async () => {
 });
 
 const warehouse = (...args: string[]): ScriptResult => npmRun("warehouse", args, { DATABASE_URL: db.url });
-const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "");
-const show = (r: ScriptResult) => `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
-
-/** A user mistake or a failure: exactly one line on stderr, `error: …`, and no stack trace. */
-function assertOneErrorLine(r: ScriptResult, pattern: RegExp) {
-  const errLines = lines(r.stderr);
-  assert.equal(errLines.length, 1, `stderr should be one line:\n${show(r)}`);
-  assert.match(errLines[0], /^error: /);
-  assert.match(errLines[0], pattern);
-  assert.doesNotMatch(r.stderr, /\n\s+at |node:internal|\.ts:\d+/, "no stack trace");
-}
 
 test("cli - run succeeds and prints every step of the pipeline", async () => {
   const r = warehouse("run");

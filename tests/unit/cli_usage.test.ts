@@ -3,21 +3,10 @@
 // any connection is tried (DATABASE_URL points at a port where nothing listens).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { npmRun, type ScriptResult } from "../e2e/helpers.ts";
+import { assertOneErrorLine, lines, npmRun, type ScriptResult, show } from "../e2e/helpers.ts";
 
 const warehouse = (...args: string[]): ScriptResult =>
   npmRun("warehouse", args, { DATABASE_URL: "postgresql://postgres:postgres@127.0.0.1:1/postgres?sslmode=disable" });
-const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "");
-const show = (r: ScriptResult) => `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
-
-/** A user mistake: exactly one line on stderr, `error: …`, and no stack trace. */
-function assertOneErrorLine(r: ScriptResult, pattern: RegExp) {
-  const errLines = lines(r.stderr);
-  assert.equal(errLines.length, 1, `stderr should be one line:\n${show(r)}`);
-  assert.match(errLines[0], /^error: /);
-  assert.match(errLines[0], pattern);
-  assert.doesNotMatch(r.stderr, /\n\s+at |node:internal|\.ts:\d+/, "no stack trace");
-}
 
 const commands = ["run", "runs", "tests", "freshness", "forget", "docs"];
 
