@@ -34,12 +34,10 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-    v_model warehouse.models;
     v_from bigint;
     v_started_at timestamptz := clock_timestamp();
     v_result warehouse.refresh_result;
 begin
-    select * into strict v_model from warehouse.models where model_name = p_model_name;
     select s.last_batch_id into v_from from warehouse.model_state as s where s.model_name = p_model_name;
     v_from := coalesce(v_from, 0);
     v_result := warehouse.materialize(p_model_name, v_from, p_to_batch);
