@@ -4,12 +4,14 @@ import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { databaseUrl, loadEnv } from "./lib/config.ts";
 import { runMain } from "./lib/cli.ts";
-import { formatRun, readRun, runPipeline } from "./lib/pipeline.ts";
+import { formatRun, progressNotices, readRun, runPipeline } from "./lib/pipeline.ts";
 
 runMain(async () => {
   const { values } = parseArgs({ options: { "full-refresh": { type: "boolean", default: false } } });
-  const sql = postgres(databaseUrl(loadEnv()), { max: 1, onnotice: (n) => console.error(`notice: ${n.message}`) });
+  // each step on stderr as it finishes; the run's summary on stdout at the end
+  const sql = postgres(databaseUrl(loadEnv()), { max: 1, onnotice: progressNotices((line) => console.error(line)) });
   try {
+    console.error("pipeline: running (each step is printed as it finishes)");
     const runId = await runPipeline(sql, { fullRefresh: values["full-refresh"] });
     const result = await readRun(sql, runId);
     console.log(formatRun(result));

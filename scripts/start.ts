@@ -14,7 +14,7 @@ import { runMain } from "./lib/cli.ts";
 import { loadEnv, localClusterDir, localDatabaseUrl, projectRoot } from "./lib/config.ts";
 import { LOCAL_DEV_SECRET, startFunctions } from "./lib/functions.ts";
 import { pushMigrations } from "./lib/migrations.ts";
-import { formatRun, readRun, runPipeline } from "./lib/pipeline.ts";
+import { formatRun, progressNotices, readRun, runPipeline } from "./lib/pipeline.ts";
 import { formatSummary, readSummary } from "./lib/summary.ts";
 import { freePort } from "./lib/throwaway.ts";
 
@@ -39,7 +39,9 @@ runMain(async () => {
   const pushed = pushMigrations(url);
   console.log(`  ${/up to date/i.test(pushed) ? "already up to date" : "applied"}`);
 
-  const sql = postgres(url, { max: 2, onnotice: () => {} });
+  // the pipeline's steps are printed as they finish (other notices are not for this summary)
+  let showSteps = false;
+  const sql = postgres(url, { max: 2, onnotice: progressNotices((line) => showSteps && console.log(`  ${line}`), () => {}) });
   try {
     step(3, "operational data");
     const [{ users }] = await sql`select count(*)::int as users from public.users`;
@@ -55,9 +57,11 @@ runMain(async () => {
     }
 
     step(4, "pipeline (call warehouse.run_pipeline(), as the cron job does)");
+    showSteps = true;
     const runId = await runPipeline(sql);
+    showSteps = false;
     const run = await readRun(sql, runId);
-    console.log(formatRun(run).split("\n").map((l) => `  ${l}`).join("\n"));
+    console.log(`  ${formatRun(run).split("\n")[0]}`);
 
     step(5, "alert");
     if (env.SLACK_WEBHOOK_URL) {

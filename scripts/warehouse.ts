@@ -5,6 +5,7 @@ import postgres from "postgres";
 import { runMain } from "./lib/cli.ts";
 import { connectionError, execute, parseCommandLine, UsageError } from "./lib/commands.ts";
 import { databaseUrl, loadEnv } from "./lib/config.ts";
+import { progressNotices } from "./lib/pipeline.ts";
 
 runMain(async () => {
   let parsed;
@@ -23,7 +24,8 @@ runMain(async () => {
     max: 1,
     connect_timeout: 10,
     connection: { application_name: "warehouse-cli" },
-    onnotice: (n) => console.error(`notice: ${n.message}`),
+    // a run's steps on stderr as they finish; the command's result on stdout
+    onnotice: progressNotices((line) => console.error(line)),
   });
   try {
     try {

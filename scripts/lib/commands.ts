@@ -53,6 +53,19 @@ const specs: CommandSpec[] = [
     positionals: 0,
   },
   {
+    name: "backfill",
+    synopsis: "backfill [--full-refresh]",
+    summary: "the first load (or, with --full-refresh, a rebuild) in committed steps, to the end, with progress",
+    details: "A first load or full refresh is a backfill: one step per source, per model, per layer's tests, then\n" +
+      "publish, each committed on its own (analysts see an empty warehouse until it publishes). The daily\n" +
+      "job continues an unfinished one within its time budget; this runs it to the end without one,\n" +
+      "printing a progress bar after each step. A killed backfill resumes at the step it was in. Exits 1\n" +
+      "if it failed or a layer's tests blocked it.",
+    options: { "full-refresh": { type: "boolean" } },
+    optionHelp: [["--full-refresh", "rebuild staging and marts from raw (also when nothing needs a backfill)"]],
+    positionals: 0,
+  },
+  {
     name: "runs",
     synopsis: "runs [--limit N]",
     summary: "the last N runs (default 10), then the failing tests of the latest failed run",
@@ -79,6 +92,18 @@ const specs: CommandSpec[] = [
     details: "Runs select warehouse.check_freshness(), as the hourly cron job does: every freshness test is\n" +
       "evaluated and recorded, and a breach enqueues the day's alert. Exits 1 if a test fails (is past its\n" +
       "error threshold or could not run); a warning exits 0.",
+    options: {},
+    optionHelp: [],
+    positionals: 0,
+  },
+  {
+    name: "sweep",
+    synopsis: "sweep",
+    summary: "run every quality test on all rows now, as the weekly sweep job does",
+    details: "Runs select warehouse.run_quality_sweep(), as the weekly cron job does: a pipeline run tests only the\n" +
+      "rows it changed; the sweep evaluates every enabled test on every row of the published tables, records\n" +
+      "the results (run_id NULL) and, if any warned or failed, enqueues one alert. Exits 1 if an\n" +
+      "error-severity test fails.",
     options: {},
     optionHelp: [],
     positionals: 0,
@@ -157,18 +182,22 @@ const userId = z.string({ error: `a user id is required: ${program} forget <user
 
 const schemas = {
   run: z.object({ fullRefresh: z.boolean().default(false) }),
+  backfill: z.object({ fullRefresh: z.boolean().default(false) }),
   runs: z.object({ limit: wholeNumber("--limit", 1, 1000).default(10) }),
   tests: z.object({ runId: wholeNumber("--run", 1, Number.MAX_SAFE_INTEGER).optional() }),
   freshness: z.object({}),
+  sweep: z.object({}),
   forget: z.object({ userId, yes: z.boolean().default(false) }),
   docs: z.object({ write: z.boolean().default(false) }),
 };
 
 export type Command =
   | { name: "run"; fullRefresh: boolean }
+  | { name: "backfill"; fullRefresh: boolean }
   | { name: "runs"; limit: number }
   | { name: "tests"; runId?: number }
   | { name: "freshness" }
+  | { name: "sweep" }
   | { name: "forget"; userId: string; yes: boolean }
   | { name: "docs"; write: boolean };
 
@@ -226,9 +255,11 @@ export function parseCommandLine(argv: string[]): Parsed {
 
   const input = {
     run: { fullRefresh: values["full-refresh"] },
+    backfill: { fullRefresh: values["full-refresh"] },
     runs: { limit: values.limit },
     tests: { runId: values.run },
     freshness: {},
+    sweep: {},
     forget: { userId: positionals[0], yes: values.yes },
     docs: { write: values.write },
   }[spec.name as keyof typeof schemas];
@@ -307,7 +338,7 @@ const testResultRow = z.object({
   test_name: z.string(),
   model_name: z.string(),
   severity: z.string(),
-  status: z.enum(["pass", "warn", "fail", "error"]),
+  status: z.enum(["pass", "warn", "fail", "error", "skipped"]),
   failing_rows: z.coerce.number(),
   sample_keys: z.array(z.string()),
   message: z.string().nullable(),
@@ -320,12 +351,26 @@ async function testResults(sql: Sql, runId: number, onlyFailing: boolean): Promi
     select test_name, model_name, severity, status, failing_rows, sample_keys, message
     from warehouse.quality_test_results
     where run_id = ${runId} and (not ${onlyFailing} or status in ('fail', 'error'))
-    order by array_position(array['error', 'fail', 'warn', 'pass'], status), model_name, test_name, result_id`;
+    order by array_position(array['error', 'fail', 'warn', 'pass', 'skipped'], status), model_name, test_name, result_id`;
   return rows.map((r) => testResultRow.parse(r));
 }
 
 export async function runCommand(sql: Sql, opts: { fullRefresh: boolean }): Promise<CommandResult> {
   const runId = await runPipeline(sql, { fullRefresh: opts.fullRefresh });
+  const result = await readRun(sql, runId);
+  return { text: formatRun(result), exitCode: result.run.status === "succeeded" ? 0 : 1 };
+}
+
+/** No time budget from the command line: a backfill runs to its end in one call. */
+const untilTheEnd = 365 * 24 * 3600;
+
+export async function backfillCommand(sql: Sql, opts: { fullRefresh: boolean }): Promise<CommandResult> {
+  const [state] = await sql`
+    select (warehouse.unfinished_backfill()).backfill_id as unfinished, warehouse.has_published() as published`;
+  if (!opts.fullRefresh && state.unfinished === null && state.published) {
+    return { text: "nothing to backfill: the warehouse is published and no backfill is unfinished (--full-refresh rebuilds it)", exitCode: 0 };
+  }
+  const runId = await runPipeline(sql, { fullRefresh: opts.fullRefresh, timeBudgetSeconds: untilTheEnd, untilDone: true });
   const result = await readRun(sql, runId);
   return { text: formatRun(result), exitCode: result.run.status === "succeeded" ? 0 : 1 };
 }
@@ -387,7 +432,7 @@ export async function testsCommand(sql: Sql, opts: { runId?: number }): Promise<
   const count = (s: string) => results.filter((r) => r.status === s).length;
   return {
     text: [
-      `quality tests of run ${runId}: ${results.length} tests, ${count("pass")} pass, ${count("warn")} warn, ${count("fail")} fail, ${count("error")} error`,
+      `quality tests of run ${runId}: ${results.length} tests, ${count("pass")} pass, ${count("warn")} warn, ${count("fail")} fail, ${count("error")} error, ${count("skipped")} skipped (guaranteed by a constraint)`,
       table(["test", "severity", "status", "failing rows", "message"], results.map((t) => [
         t.test_name, t.severity, t.status, String(t.failing_rows),
         (t.message ?? "") + (t.sample_keys.length ? ` (sample keys: ${t.sample_keys.join(", ")})` : ""),
@@ -428,6 +473,27 @@ export async function freshnessCommand(sql: Sql): Promise<CommandResult> {
     ].join("\n"),
     exitCode: failing.length ? 1 : 0,
   };
+}
+
+const sweepSummary = z.object({
+  tests: z.coerce.number(),
+  passed: z.coerce.number(),
+  skipped: z.coerce.number(),
+  failing_tests: z.array(z.string()),
+  problems: z.array(z.object({ test_name: z.string(), failing_rows: z.coerce.number(), message: z.string().nullable() })),
+});
+
+export async function sweepCommand(sql: Sql): Promise<CommandResult> {
+  const [{ run_quality_sweep }] = await sql`select warehouse.run_quality_sweep()`;
+  const summary = sweepSummary.parse(run_quality_sweep);
+  const lines = [
+    `quality sweep: ${summary.tests} tests on all rows, ${summary.passed} pass, ${summary.skipped} skipped (guaranteed by a constraint), ` +
+      `${summary.problems.length} with problems${summary.problems.length ? " (an alert is in warehouse.alert_outbox)" : ""}`,
+  ];
+  if (summary.problems.length) {
+    lines.push(table(["test", "failing rows", "message"], summary.problems.map((p) => [p.test_name, String(p.failing_rows), p.message ?? ""])));
+  }
+  return { text: lines.join("\n"), exitCode: summary.failing_tests.length ? 1 : 0 };
 }
 
 const userRowCount = z.object({ table_name: z.string(), row_count: z.coerce.number() });
@@ -474,9 +540,11 @@ export async function docsCommand(sql: Sql, opts: { write: boolean }): Promise<C
 export function execute(sql: Sql, command: Command): Promise<CommandResult> {
   switch (command.name) {
     case "run": return runCommand(sql, command);
+    case "backfill": return backfillCommand(sql, command);
     case "runs": return runsCommand(sql, command);
     case "tests": return testsCommand(sql, command);
     case "freshness": return freshnessCommand(sql);
+    case "sweep": return sweepCommand(sql);
     case "forget": return forgetCommand(sql, command);
     case "docs": return docsCommand(sql, command);
   }

@@ -245,7 +245,7 @@ const palette = {
 const stageOrder = ["new", "active", "at_risk", "churned"];
 const stageColor: Record<string, string> = { new: "#4b9fe1", active: "#1aa37a", at_risk: "#f0a202", churned: "#d9534f" };
 const methodColors = ["#0f8b7e", "#6d5bd0", "#f08a4b", "#4b9fe1", "#d9467a", "#8a9a2b", "#7a6a5a"];
-const statusTone: Record<string, string> = { succeeded: "good", pass: "good", running: "info", warn: "warn", failed: "bad", fail: "bad", error: "bad" };
+const statusTone: Record<string, string> = { succeeded: "good", pass: "good", skipped: "info", running: "info", warn: "warn", failed: "bad", fail: "bad", error: "bad" };
 
 const label = (v: string) => v.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
 const noneLabel = "(none)";

@@ -9,10 +9,11 @@ select results_eq(
     $$select jobname::text collate "default", schedule collate "default", command collate "default" from cron.job where jobname like 'petforce-warehouse-%' order by jobname$$,
     $$values ('petforce-warehouse-daily-pipeline', '0 6 * * *', 'call warehouse.run_pipeline()'),
              ('petforce-warehouse-hourly-freshness', '0 * * * *', 'select warehouse.check_freshness()'),
-             ('petforce-warehouse-monthly-partitions', '0 3 1 * *', 'select count(*) from warehouse.ensure_partitions()')$$,
-    'the daily pipeline (06:00 UTC, the seed), hourly freshness and monthly partition jobs should be scheduled');
-select is((select count(*)::int from warehouse.schedule_jobs()), 3, 'scheduling again should be idempotent');
-select is((select count(*)::int from cron.job where jobname like 'petforce-warehouse-%'), 3, 'and leave exactly the same jobs');
+             ('petforce-warehouse-monthly-partitions', '0 3 1 * *', 'select count(*) from warehouse.ensure_partitions()'),
+             ('petforce-warehouse-weekly-quality-sweep', '0 4 * * 0', 'select warehouse.run_quality_sweep()')$$,
+    'the daily pipeline (06:00 UTC, the seed), hourly freshness, monthly partition and weekly quality sweep jobs should be scheduled');
+select is((select count(*)::int from warehouse.schedule_jobs()), 4, 'scheduling again should be idempotent');
+select is((select count(*)::int from cron.job where jobname like 'petforce-warehouse-%'), 4, 'and leave exactly the same jobs');
 select matches(warehouse.function_call_sql('warehouse-alerts'),
     'net\.http_post.*vault\.decrypted_secrets.*/functions/v1/warehouse-alerts',
     'on Supabase a job should call the function with pg_net and the secret from Vault');

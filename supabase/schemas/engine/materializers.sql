@@ -39,6 +39,7 @@ declare
     v_key text;
     v_columns text[];
     v_sql text;
+    v_changed text := warehouse.changed_keys_table(p_model_name);
     v_result warehouse.refresh_result;
 begin
     select * into strict v_model from warehouse.models where model_name = p_model_name;
@@ -49,6 +50,12 @@ begin
         raise exception 'model %: a merge_scd1 projection must start with its one key column % (it starts with %)',
             p_model_name, v_key, v_columns[1];
     end if;
+    -- the keys written here, for this run's quality tests (warehouse.changed_rows_predicate)
+    if to_regclass(v_changed) is not null then
+        execute format('drop table %s', v_changed);
+    end if;
+    execute format('create temporary table %I on commit drop as select %I from %I.%I with no data',
+        'changed__' || p_model_name, v_key, v_model.target_schema, v_model.target_table);
     v_sql := format($q$
         with new_versions as (
             select distinct on (p.%1$I) p.*
@@ -69,7 +76,7 @@ begin
                 _batch_id = excluded._batch_id,
                 _dbt_loaded_at = excluded._dbt_loaded_at
             where s._changed_at is null or excluded._changed_at >= s._changed_at
-            returning 1
+            returning s.%1$I
         ),
         tombstoned as (
             update %3$I.%4$I as s
@@ -77,9 +84,13 @@ begin
                 _batch_id = v._batch_id, _dbt_loaded_at = now()
             from new_versions as v
             where v._is_tombstone and s.%1$I = v.%1$I and (s._changed_at is null or v._changed_at >= s._changed_at)
+            returning s.%1$I
+        ),
+        written as (
+            insert into %8$s select m.%1$I from merged as m union all select t.%1$I from tombstoned as t
             returning 1
         )
-        select (select count(*) from new_versions), (select count(*) from merged) + (select count(*) from tombstoned)
+        select (select count(*) from new_versions), (select count(*) from written)
         $q$,
         v_key,
         v_projection,
@@ -87,8 +98,10 @@ begin
         v_model.target_table,
         (select string_agg(format('%I', c), ', ') from unnest(v_columns) as c),
         (select string_agg(format('v.%I', c), ', ') from unnest(v_columns) as c),
-        (select string_agg(format('%1$I = excluded.%1$I', c), ', ') from unnest(v_columns[2:]) as c));
+        (select string_agg(format('%1$I = excluded.%1$I', c), ', ') from unnest(v_columns[2:]) as c),
+        v_changed);
     execute v_sql into v_result.rows_in, v_result.rows_out using p_from_batch, p_to_batch;
+    execute format('analyze %s', v_changed);
     return v_result;
 end;
 $$;
@@ -96,7 +109,8 @@ $$;
 comment on function warehouse.merge_scd1(text, bigint, bigint) is
     'The staging materializer (SCD1): from the model''s projection view, the newest version per key in '
     'batches (p_from_batch, p_to_batch] is upserted unless staging holds a newer one; tombstones mark the key '
-    'hard-deleted. rows_in: keys in the batches; rows_out: rows inserted, updated or tombstoned.';
+    'hard-deleted. rows_in: keys in the batches; rows_out: rows inserted, updated or tombstoned, whose keys it leaves '
+    'in warehouse.changed_keys_table for the run''s quality tests.';
 
 create function warehouse.recompute_keys(p_model_name text, p_from_batch bigint, p_to_batch bigint)
 returns warehouse.refresh_result
@@ -111,9 +125,12 @@ declare
     v_match text;
     v_removed bigint;
     v_inserted bigint;
+    v_changed text := warehouse.changed_keys_table(p_model_name);
+    v_unique text;
     v_result warehouse.refresh_result;
 begin
     select * into strict v_model from warehouse.models where model_name = p_model_name;
+    v_unique := (select string_agg(format('%I', k), ', ') from unnest(v_model.unique_key) as k);
     v_touched := (v_model.touched_function || '(bigint, bigint)')::regprocedure;
     v_rows := (v_model.transformation || '(bigint, bigint)')::regprocedure;
     v_keys := (select string_agg(format('%I', k), ', ') from unnest(v_model.recompute_key) as k);
@@ -136,18 +153,30 @@ begin
         using p_from_batch, p_to_batch;
     -- rows_out counts the rows written and the rows that left (deleted with no recomputed row of their
     -- key), as an upsert would: a row deleted and inserted again counts once.
+    -- The unique keys removed and written, for this run's quality tests (warehouse.changed_rows_predicate).
+    if to_regclass(v_changed) is not null then
+        execute format('drop table %s', v_changed);
+    end if;
+    execute format('create temporary table %I on commit drop as select %s from %I.%I with no data',
+        'changed__' || p_model_name, v_unique, v_model.target_schema, v_model.target_table);
     execute format($q$
         with deleted as (
             delete from %1$I.%2$I as m using pg_temp.recompute_touched as t where %3$s returning %4$s
+        ),
+        noted as (
+            insert into %6$s select * from deleted
         )
         select count(*) from deleted as d where not exists (select 1 from pg_temp.recompute_rows as r where %5$s)
         $q$,
         v_model.target_schema, v_model.target_table, v_match,
         (select string_agg(format('m.%I', k), ', ') from unnest(v_model.unique_key) as k),
-        (select string_agg(format('r.%1$I is not distinct from d.%1$I', k), ' and ') from unnest(v_model.unique_key) as k))
+        (select string_agg(format('r.%1$I is not distinct from d.%1$I', k), ' and ') from unnest(v_model.unique_key) as k),
+        v_changed)
         into v_removed;
     execute format('insert into %I.%I select * from pg_temp.recompute_rows', v_model.target_schema, v_model.target_table);
     get diagnostics v_inserted = row_count;
+    execute format('insert into %s select %s from pg_temp.recompute_rows', v_changed, v_unique);
+    execute format('analyze %s', v_changed);
     v_result.rows_out := v_inserted + v_removed;
     return v_result;
 end;
@@ -156,7 +185,8 @@ $$;
 comment on function warehouse.recompute_keys(text, bigint, bigint) is
     'The marts materializer: the rows of the keys the model''s touched function returns for batches (p_from_batch, '
     'p_to_batch] are deleted from its table and recomputed by its rows function. rows_in: keys touched; '
-    'rows_out: rows written plus rows that left the table (as an upsert counts them).';
+    'rows_out: rows written plus rows that left the table (as an upsert counts them). The unique keys of both are left '
+    'in warehouse.changed_keys_table for the run''s quality tests.';
 
 create function warehouse.materialize(p_model_name text, p_from_batch bigint, p_to_batch bigint)
 returns warehouse.refresh_result

@@ -16,7 +16,7 @@ comment on function warehouse.session_origin() is
 
 create table warehouse.pipeline_runs (
     run_id bigint generated always as identity primary key,
-    status text not null default 'running' check (status in ('running', 'succeeded', 'failed', 'skipped')),
+    status text not null default 'running' check (status in ('running', 'succeeded', 'failed', 'skipped', 'partial')),
     full_refresh boolean not null default false,
     run_by text not null default current_user,
     started_at timestamptz not null default clock_timestamp(),
@@ -32,8 +32,9 @@ create index pipeline_runs_started_at_idx on warehouse.pipeline_runs (started_at
 comment on table warehouse.pipeline_runs is 'One row per call of warehouse.run_pipeline.';
 comment on column warehouse.pipeline_runs.run_id is 'Run id.';
 comment on column warehouse.pipeline_runs.status is
-    'running, succeeded, failed (some step failed; see pipeline_steps), or skipped (another run held the lock).';
-comment on column warehouse.pipeline_runs.full_refresh is 'Whether staging and marts were rebuilt from raw.';
+    'running, succeeded, failed (some step failed; see pipeline_steps), skipped (another run held the lock), or partial '
+    '(it spent its time budget on an unfinished backfill; the next run continues it).';
+comment on column warehouse.pipeline_runs.full_refresh is 'Whether staging and marts were rebuilt from raw (the run did or continued a full-refresh backfill).';
 comment on column warehouse.pipeline_runs.run_by is 'The database role that ran it (postgres for the cron job).';
 comment on column warehouse.pipeline_runs.started_at is 'Start of the run.';
 comment on column warehouse.pipeline_runs.finished_at is 'End of the run.';
@@ -93,9 +94,12 @@ create function warehouse.finish_step(
     p_detail jsonb default null
 )
 returns void
-language sql
+language plpgsql
 set search_path = ''
 as $$
+declare
+    v_step warehouse.pipeline_steps;
+begin
     update warehouse.pipeline_steps
     set status = p_status,
         finished_at = clock_timestamp(),
@@ -104,9 +108,15 @@ as $$
         error = p_error,
         detail = p_detail
     where step_id = p_step_id
+    returning * into v_step;
+    perform warehouse.report_step(jsonb_build_object('step_name', v_step.step_name, 'target', v_step.target,
+        'status', v_step.status, 'started_at', v_step.started_at, 'finished_at', v_step.finished_at,
+        'rows_in', v_step.rows_in, 'rows_out', v_step.rows_out, 'detail', v_step.detail, 'error', v_step.error));
+end;
 $$;
 
-comment on function warehouse.finish_step(bigint, text, bigint, bigint, text, jsonb) is 'Logs the end of a step.';
+comment on function warehouse.finish_step(bigint, text, bigint, bigint, text, jsonb) is
+    'Logs the end of a step, and reports it to the client at once (warehouse.report_step).';
 
 create function warehouse.pipeline_lock_key()
 returns bigint
@@ -176,7 +186,11 @@ comment on function warehouse.run_extract_source(bigint, text) is
 -- The pipeline: partitions → extract → staging → tests → marts → tests → publish
 
 -- No `set search_path` here: a procedure with a SET clause cannot commit. Every name is qualified.
-create or replace procedure warehouse.run_pipeline(p_full_refresh boolean default false, inout p_run_id bigint default null)
+create or replace procedure warehouse.run_pipeline(
+    p_full_refresh boolean default false,
+    inout p_run_id bigint default null,
+    p_time_budget interval default null
+)
 language plpgsql
 as $$
 declare
@@ -184,6 +198,8 @@ declare
     v_extracted boolean := true;
     v_publish jsonb;
     v_errors text[] := '{}';
+    v_backfill record;
+    v_outcome text;
 begin
     if not pg_catalog.pg_try_advisory_lock(warehouse.pipeline_lock_key()) then
         insert into warehouse.pipeline_runs (status, full_refresh, finished_at, error)
@@ -199,6 +215,31 @@ begin
     perform warehouse.run_partition_upkeep(p_run_id);
     commit;
 
+    -- A first load or a full refresh is a backfill: steps that each commit, continued by later runs
+    -- (engine/backfill.sql). A full refresh asked for while one is unfinished continues that one.
+    select * into v_backfill from warehouse.unfinished_backfill();
+    if v_backfill.backfill_id is null and (p_full_refresh or not warehouse.has_published()) then
+        perform warehouse.plan_backfill(case when p_full_refresh then 'full_refresh' else 'initial' end, p_run_id);
+        commit;
+        select * into v_backfill from warehouse.unfinished_backfill();
+    end if;
+    if v_backfill.status = 'running' then
+        update warehouse.pipeline_runs set full_refresh = (v_backfill.reason = 'full_refresh') where run_id = p_run_id;
+        call warehouse.run_backfill(v_backfill.backfill_id, p_run_id,
+            coalesce(p_time_budget, warehouse.pipeline_setting('backfill_time_budget')::interval), v_outcome);
+        perform warehouse.schedule_backfill_continuation(v_outcome in ('partial', 'failed'));
+        update warehouse.pipeline_runs
+        set status = case v_outcome when 'published' then 'succeeded' when 'partial' then 'partial' else 'failed' end,
+            finished_at = pg_catalog.clock_timestamp(),
+            error = case v_outcome
+                when 'blocked' then 'quality gate: ' || pg_catalog.array_to_string(failing_tests, ', ') || ' failed'
+                else error end
+        where run_id = p_run_id;
+        commit;
+        perform pg_catalog.pg_advisory_unlock(warehouse.pipeline_lock_key());
+        return;
+    end if;
+
     for v_source in select s.source_name from warehouse.sources as s where s.is_enabled order by s.source_name loop
         v_extracted := warehouse.run_extract_source(p_run_id, v_source) and v_extracted;
         commit;
@@ -209,7 +250,12 @@ begin
             from warehouse.pipeline_steps as s where s.run_id = p_run_id and s.step_name = 'extract' and s.status = 'failed'));
     end if;
 
-    v_publish := warehouse.transform_and_publish(p_run_id, p_full_refresh);
+    -- After a blocked backfill every test runs on all rows: its rows were never published.
+    v_publish := warehouse.transform_and_publish(p_run_id, false, v_backfill.status = 'blocked');
+    if v_publish ->> 'status' = 'published' and v_backfill.status = 'blocked' then
+        update warehouse.backfills set status = 'succeeded', finished_at = pg_catalog.clock_timestamp()
+        where backfill_id = v_backfill.backfill_id;
+    end if;
     commit;
     if v_publish ->> 'status' <> 'published' then
         v_errors := v_errors || (v_publish ->> 'error');
@@ -229,8 +275,10 @@ begin
 end;
 $$;
 
-comment on procedure warehouse.run_pipeline(boolean, bigint) is
+comment on procedure warehouse.run_pipeline(boolean, bigint, interval) is
     'The pipeline, as the cron job calls it: call warehouse.run_pipeline(). Takes an advisory lock (a concurrent call is '
-    'logged as skipped and does nothing), then: partition upkeep; extraction of every enabled source (each committed on '
-    'its own); staging, tests, marts, tests and publish in one transaction (warehouse.transform_and_publish). '
-    'p_full_refresh rebuilds staging and marts from raw. Returns the run id.';
+    'logged as skipped and does nothing), then partition upkeep. A first load (nothing published yet) or p_full_refresh '
+    'plans a backfill, and while one is unfinished every run continues it (engine/backfill.sql) for at most '
+    'p_time_budget (default: the backfill_time_budget setting), ending as partial if steps are left. Otherwise the '
+    'daily run: extraction of every enabled source (each committed on its own); staging, tests, marts, tests and '
+    'publish in one transaction (warehouse.transform_and_publish). Returns the run id.';

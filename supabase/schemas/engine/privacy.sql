@@ -18,7 +18,8 @@ begin
     execute format('alter table marts.%I enable row level security', p_table_name);
     execute format('drop policy if exists "Analysts see hashed PII only" on marts.%I', p_table_name);
     execute format(
-        'create policy "Analysts see hashed PII only" on marts.%I for select to analyst_role using (not analytics_opt_out)',
+        'create policy "Analysts see hashed PII only" on marts.%I for select to analyst_role '
+        'using ((select marts.is_published()) and not analytics_opt_out)',
         p_table_name);
     execute format('drop policy if exists "Data engineers full access" on marts.%I', p_table_name);
     execute format(
@@ -32,8 +33,9 @@ $$;
 
 comment on function warehouse.enable_mart_rls(text) is
     'Row-level security for a mart, as the seed sketches it: analysts see every row except those of users who opted out '
-    'of analytics (columns hold no PII); data engineers see all rows; the pipeline maintains them. Every mart has an '
-    'analytics_opt_out column for this.';
+    'of analytics (columns hold no PII), and nothing while a first load or full refresh is unfinished '
+    '(marts.is_published, evaluated once per query); data engineers see all rows; the pipeline maintains them. Every '
+    'mart has an analytics_opt_out column for this.';
 
 -- Small groups: marts that could be published outside the team
 insert into warehouse.metric_definitions (metric_name, value, description)

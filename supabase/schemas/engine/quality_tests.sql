@@ -67,7 +67,8 @@ create table warehouse.quality_test_results (
     model_name text not null,
     kind text not null,
     severity text not null,
-    status text not null check (status in ('pass', 'warn', 'fail', 'error')),
+    status text not null check (status in ('pass', 'warn', 'fail', 'error', 'skipped')),
+    scope text not null default 'all' check (scope in ('all', 'changed', 'none')),
     failing_rows bigint not null default 0,
     sample_keys text[] not null default '{}',
     message text,
@@ -87,7 +88,11 @@ comment on column warehouse.quality_test_results.kind is 'The kind of test, as r
 comment on column warehouse.quality_test_results.severity is 'The severity of the test, as registered when it ran.';
 comment on column warehouse.quality_test_results.status is
     'pass; warn (failed with severity warn, or freshness past warn_after only); fail (failed with severity error); '
-    'error (the test''s own SQL failed; see message).';
+    'error (the test''s own SQL failed; see message); skipped (a constraint of the table already guarantees it).';
+comment on column warehouse.quality_test_results.scope is
+    'The rows the test checked: all (the whole table: a full sweep, a first load, or a kind that is not row-wise), '
+    'changed (only the rows the run wrote or removed, and for relationships also the rows pointing at parent rows it '
+    'changed), none (skipped).';
 comment on column warehouse.quality_test_results.failing_rows is
     'Rows that failed (unique: key values occurring more than once; freshness: 1 when not pass; row_count_match: '
     'largest count minus smallest).';
@@ -143,7 +148,120 @@ comment on function warehouse.quality_check_rows(text, text, text, text, text) i
     'up to 5 distinct values of p_sample_expression over the failing rows. The row-wise kinds of evaluate_quality_test '
     'are built on it. Predicates and expression are trusted SQL; the table is quoted with %I.';
 
-create function warehouse.evaluate_quality_test(p_test warehouse.quality_tests, p_run_id bigint default null)
+-- Scope: a run checks the rows it changed. Each materializer leaves the keys it wrote or removed in a
+-- temporary table (warehouse.changed_keys_table), and the row-wise tests of that model are restricted to
+-- them; a unique test compares the changed rows' values with the whole table. The weekly sweep
+-- (warehouse.run_quality_sweep) and every first load check all rows.
+create function warehouse.changed_keys_table(p_model_name text)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+    select format('pg_temp.%I', 'changed__' || p_model_name)
+$$;
+
+comment on function warehouse.changed_keys_table(text) is
+    'The temporary table (dropped at commit) in which a model''s materializer leaves the unique keys of the rows it '
+    'wrote or removed in this transaction: what the run''s quality tests of that model check.';
+
+create function warehouse.changed_rows_predicate(p_table_schema text, p_table_name text, p_alias text default 't')
+returns text
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+    v_model record;
+begin
+    select m.model_name, m.unique_key into v_model from warehouse.models as m where m.target_schema = p_table_schema and m.target_table = p_table_name;
+    if not found or to_regclass(warehouse.changed_keys_table(v_model.model_name)) is null then
+        return null;
+    end if;
+    return format('(%s) in (select %s from %s as c)',
+        (select string_agg(format('%I.%I', p_alias, k), ', ' order by o) from unnest(v_model.unique_key) with ordinality as u (k, o)),
+        (select string_agg(format('c.%I', k), ', ' order by o) from unnest(v_model.unique_key) with ordinality as u (k, o)),
+        warehouse.changed_keys_table(v_model.model_name));
+end;
+$$;
+
+comment on function warehouse.changed_rows_predicate(text, text, text) is
+    'A predicate over alias p_alias selecting the rows of a model''s table that this transaction''s materializer wrote '
+    'or removed (by unique key, from warehouse.changed_keys_table); NULL when the table is no model or the model did '
+    'not run in this transaction.';
+
+create function warehouse.changed_parent_predicate(p_to_schema text, p_to_table text, p_to_column text, p_column text, p_alias text default 't')
+returns text
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+    v_model record;
+begin
+    select m.model_name into v_model from warehouse.models as m
+    where m.target_schema = p_to_schema and m.target_table = p_to_table and m.unique_key = array[p_to_column];
+    if not found or to_regclass(warehouse.changed_keys_table(v_model.model_name)) is null then
+        return null;
+    end if;
+    return format('%I.%I in (select c.%I from %s as c)', p_alias, p_column, p_to_column, warehouse.changed_keys_table(v_model.model_name));
+end;
+$$;
+
+comment on function warehouse.changed_parent_predicate(text, text, text, text, text) is
+    'For a relationships test: a predicate selecting the child rows whose p_column points at a parent key this '
+    'transaction changed (written or removed) in the parent model; NULL when the parent is no model keyed by '
+    'p_to_column or did not run.';
+
+create function warehouse.quality_test_guarantee(p_test warehouse.quality_tests)
+returns text
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+    v_relation regclass := to_regclass(format('%I.%I', p_test.table_schema, p_test.table_name));
+    v_columns text[];
+    v_index text;
+begin
+    if v_relation is null then
+        return null;
+    end if;
+    if p_test.kind = 'unique' then
+        v_columns := case
+            when jsonb_typeof(p_test.params -> 'columns') = 'array' then array(select jsonb_array_elements_text(p_test.params -> 'columns'))
+            else array[p_test.column_name]
+        end;
+        -- a unique index on some of the tested columns makes the combination unique (rows with a null key
+        -- part are ignored by the test, and allowed more than once by the index)
+        select c.relname into v_index
+        from pg_catalog.pg_index as i
+        join pg_catalog.pg_class as c on c.oid = i.indexrelid
+        where i.indrelid = v_relation and i.indisunique and i.indisvalid and i.indpred is null and i.indexprs is null
+          and array(
+              select a.attname::text from pg_catalog.pg_attribute as a
+              where a.attrelid = v_relation and a.attnum = any ((i.indkey::int2[])[0:i.indnkeyatts - 1])
+          ) <@ v_columns
+        order by c.relname
+        limit 1;
+        return case when v_index is not null then format('the unique index %s', v_index) end;
+    elsif p_test.kind = 'not_null' then
+        if exists (
+            select 1 from pg_catalog.pg_attribute as a
+            where a.attrelid = v_relation and a.attname = p_test.column_name and a.attnotnull and not a.attisdropped
+        ) then
+            return format('the NOT NULL constraint of %s', p_test.column_name);
+        end if;
+    end if;
+    return null;
+end;
+$$;
+
+comment on function warehouse.quality_test_guarantee(warehouse.quality_tests) is
+    'What already guarantees a test, if anything: a unique index on (some of) a unique test''s columns, or NOT NULL on '
+    'a not_null test''s column. Such a test is skipped, and its result says by what.';
+
+create function warehouse.evaluate_quality_test(p_test warehouse.quality_tests, p_run_id bigint default null, p_changed_only boolean default false)
 returns warehouse.quality_test_results
 language plpgsql
 set search_path = ''
@@ -172,15 +290,46 @@ declare
     v_counts bigint[] := '{}';
     v_labels text[] := '{}';
     v_error text;
+    v_guarantee text;
+    v_changed text;
+    v_parent text;
+    v_filter text;
 begin
     v_result.run_id := p_run_id;
     v_result.test_name := p_test.test_name;
     v_result.model_name := p_test.model_name;
     v_result.kind := p_test.kind;
     v_result.severity := p_test.severity;
+    v_result.scope := 'all';
 
     begin
-        v_scope := case when v_where is null then '' else format(' where %s', v_where) end;
+        v_guarantee := warehouse.quality_test_guarantee(p_test);
+        if v_guarantee is not null then
+            v_result.status := 'skipped';
+            v_result.scope := 'none';
+            v_result.failing_rows := 0;
+            v_result.sample_keys := '{}';
+            v_result.message := format('%s skipped: %s guarantees it', p_test.kind, v_guarantee);
+            v_result.checked_at := clock_timestamp();
+            return v_result;
+        end if;
+        -- In a run, the row-wise kinds check the rows it changed (freshness and row_count_match always all).
+        if p_changed_only and p_test.kind in ('unique', 'not_null', 'accepted_values', 'relationships', 'no_negative', 'expression') then
+            v_changed := warehouse.changed_rows_predicate(p_test.table_schema, p_test.table_name, 't');
+            if v_changed is not null and p_test.kind = 'relationships' then
+                v_parent := warehouse.changed_parent_predicate(v_params ->> 'to_schema', v_params ->> 'to_table',
+                    v_params ->> 'to_column', p_test.column_name, 't');
+                v_changed := case when v_parent is null then v_changed else format('(%s or %s)', v_changed, v_parent) end;
+            end if;
+        end if;
+        if v_changed is not null then
+            v_result.scope := 'changed';
+        end if;
+        -- the rows checked: the test's own where, and the changed rows (unique: see below)
+        v_filter := nullif(concat_ws(' and ', '(' || v_where || ')',
+            case when p_test.kind <> 'unique' then '(' || v_changed || ')' end), '');
+        v_scope := case when v_where is null then '' else format(' where %s', v_where) end
+            || case when v_changed is not null then ' (rows changed in this run)' else '' end;
         v_sample := case when p_test.key_column is not null then format('t.%I', p_test.key_column) end;
 
         case p_test.kind
@@ -220,7 +369,13 @@ begin
                 end,
                 p_test.table_schema, p_test.table_name,
                 (select string_agg(format('t.%I is not null', c), ' and ' order by o) from unnest(v_columns) with ordinality as u (c, o)),
-                coalesce('(' || v_where || ')', 'true'),
+                coalesce('(' || v_where || ')', 'true')
+                    -- in a run: the key values of the changed rows, counted over the whole table
+                    || case when v_changed is null then '' else format(' and (%s) in (select %s from %I.%I as s where %s)',
+                        (select string_agg(format('t.%I', c), ', ' order by o) from unnest(v_columns) with ordinality as u (c, o)),
+                        (select string_agg(format('s.%I', c), ', ' order by o) from unnest(v_columns) with ordinality as u (c, o)),
+                        p_test.table_schema, p_test.table_name,
+                        warehouse.changed_rows_predicate(p_test.table_schema, p_test.table_name, 's')) end,
                 (select string_agg(format('t.%I', c), ', ' order by o) from unnest(v_columns) with ordinality as u (c, o))
             )
             into v_failing, v_checked, v_samples;
@@ -230,7 +385,7 @@ begin
         when 'not_null' then
             select q.failing_rows, q.rows_checked, q.sample_keys into v_failing, v_checked, v_samples
             from warehouse.quality_check_rows(p_test.table_schema, p_test.table_name,
-                format('t.%I is null', p_test.column_name), v_where, v_sample) as q;
+                format('t.%I is null', p_test.column_name), v_filter, v_sample) as q;
             v_message := format('not_null %s in %s%s: %s of %s rows are null',
                 p_test.column_name, v_relation, v_scope, v_failing, v_checked);
 
@@ -242,7 +397,7 @@ begin
             select q.failing_rows, q.rows_checked, q.sample_keys into v_failing, v_checked, v_samples
             from warehouse.quality_check_rows(p_test.table_schema, p_test.table_name,
                 format('t.%1$I is not null and t.%1$I::text <> all (%2$L::text[])', p_test.column_name, v_values),
-                v_where, format('t.%I', p_test.column_name)) as q;
+                v_filter, format('t.%I', p_test.column_name)) as q;
             v_message := format('accepted_values %s in %s%s: %s of %s rows are not one of (%s)',
                 p_test.column_name, v_relation, v_scope, v_failing, v_checked, array_to_string(v_values, ', '));
 
@@ -254,7 +409,7 @@ begin
             from warehouse.quality_check_rows(p_test.table_schema, p_test.table_name,
                 format('t.%1$I is not null and not exists (select 1 from %2$I.%3$I as r where r.%4$I = t.%1$I)',
                     p_test.column_name, v_params ->> 'to_schema', v_params ->> 'to_table', v_params ->> 'to_column'),
-                v_where, format('t.%I', p_test.column_name)) as q;
+                v_filter, format('t.%I', p_test.column_name)) as q;
             v_message := format('relationships %s in %s%s to %s.%s.%s: %s of %s rows have no match',
                 p_test.column_name, v_relation, v_scope, v_params ->> 'to_schema', v_params ->> 'to_table',
                 v_params ->> 'to_column', v_failing, v_checked);
@@ -325,7 +480,7 @@ begin
             select q.failing_rows, q.rows_checked, q.sample_keys into v_failing, v_checked, v_samples
             from warehouse.quality_check_rows(p_test.table_schema, p_test.table_name,
                 (select string_agg(format('t.%I < 0', c), ' or ' order by o) from unnest(v_columns) with ordinality as u (c, o)),
-                v_where, v_sample) as q;
+                v_filter, v_sample) as q;
             v_message := format('no_negative (%s) in %s%s: %s of %s rows have a negative value',
                 array_to_string(v_columns, ', '), v_relation, v_scope, v_failing, v_checked);
 
@@ -334,8 +489,9 @@ begin
                 raise exception 'expression test % needs params.where: a predicate that selects the failing rows', p_test.test_name;
             end if;
             select q.failing_rows, q.rows_checked, q.sample_keys into v_failing, v_checked, v_samples
-            from warehouse.quality_check_rows(p_test.table_schema, p_test.table_name, v_where, null, v_sample) as q;
-            v_message := format('expression in %s: %s of %s rows match (%s)', v_relation, v_failing, v_checked, v_where);
+            from warehouse.quality_check_rows(p_test.table_schema, p_test.table_name, v_where, v_changed, v_sample) as q;
+            v_message := format('expression in %s%s: %s of %s rows match (%s)', v_relation,
+                case when v_changed is not null then ' (rows changed in this run)' else '' end, v_failing, v_checked, v_where);
 
         else
             raise exception 'quality test % has unknown kind %', p_test.test_name, p_test.kind;
@@ -362,13 +518,15 @@ begin
 end;
 $$;
 
-comment on function warehouse.evaluate_quality_test(warehouse.quality_tests, bigint) is
-    'Builds and runs one test''s SQL and returns its result, without inserting it (result_id is NULL). Status: pass '
+comment on function warehouse.evaluate_quality_test(warehouse.quality_tests, bigint, boolean) is
+    'Builds and runs one test''s SQL and returns its result, without inserting it (result_id is NULL). With '
+    'p_changed_only (a pipeline run) a row-wise test checks only the rows its model''s materializer changed in this '
+    'transaction (scope changed); a test a constraint guarantees is skipped. Status: pass '
     'when no row fails, else fail (severity error) or warn (severity warn); freshness past warn_after only is warn. '
     'Never raises: when the test''s own SQL fails (missing table or column, bad params) the status is error and the '
     'message is the error text.';
 
-create function warehouse.run_quality_tests(p_run_id bigint, p_model_names text[] default null)
+create function warehouse.run_quality_tests(p_run_id bigint, p_model_names text[] default null, p_changed_only boolean default false)
 returns setof warehouse.quality_test_results
 language plpgsql
 set search_path = ''
@@ -383,13 +541,14 @@ begin
           and (p_model_names is null or t.model_name = any (p_model_names))
         order by t.model_name, t.test_name
     loop
-        return next warehouse.evaluate_quality_test(v_test, p_run_id);
+        return next warehouse.evaluate_quality_test(v_test, p_run_id, p_changed_only);
     end loop;
 end;
 $$;
 
-comment on function warehouse.run_quality_tests(bigint, text[]) is
-    'Evaluates every enabled test of the named models (all models when NULL), in order of model_name, test_name, and '
+comment on function warehouse.run_quality_tests(bigint, text[], boolean) is
+    'Evaluates every enabled test of the named models (all models when NULL), in order of model_name, test_name, on the '
+    'changed rows only when p_changed_only (see evaluate_quality_test), and '
     'returns the results without inserting them: the caller may be in a transaction it will roll back, keeps the '
     'results, and records them with record_quality_results.';
 
@@ -400,7 +559,7 @@ set search_path = ''
 as $$
     with inserted as (
         insert into warehouse.quality_test_results (
-            run_id, test_name, model_name, kind, severity, status, failing_rows, sample_keys, message, checked_at
+            run_id, test_name, model_name, kind, severity, status, scope, failing_rows, sample_keys, message, checked_at
         )
         select
             r.run_id,
@@ -409,6 +568,7 @@ as $$
             r.kind,
             r.severity,
             r.status,
+            coalesce(r.scope, 'all'),
             coalesce(r.failing_rows, 0),
             coalesce(r.sample_keys, '{}'),
             r.message,
@@ -438,3 +598,43 @@ $$;
 
 comment on function warehouse.failing_tests(warehouse.quality_test_results[]) is
     'The names (sorted, distinct) of the results that must block publishing: status fail or error with severity error.';
+
+-- The full sweep: every test on every row, weekly (petforce-warehouse-weekly-quality-sweep) and on demand
+-- (npm run warehouse -- sweep). A run checks only what it changed; the sweep catches what that cannot
+-- (a row changed outside the pipeline, a test added or edited since the rows were written).
+create function warehouse.run_quality_sweep()
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_results warehouse.quality_test_results[];
+    v_problems jsonb;
+begin
+    select coalesce(array_agg(r order by r.model_name, r.test_name), '{}') into v_results
+    from warehouse.run_quality_tests(null, null, false) as r;
+    perform warehouse.record_quality_results(v_results);
+    select jsonb_agg(jsonb_build_object('test_name', r.test_name, 'failing_rows', r.failing_rows, 'message', r.message)
+        order by r.test_name)
+    into v_problems
+    from unnest(v_results) as r
+    where r.status in ('warn', 'fail', 'error');
+    if v_problems is not null then
+        perform warehouse.enqueue_alert('test_warning',
+            case when cardinality(warehouse.failing_tests(v_results)) > 0 then 'error' else 'warning' end,
+            'The quality sweep found problems in published data', jsonb_build_object('warnings', v_problems), null,
+            format('quality-sweep:%s', to_char(now() at time zone 'UTC', 'YYYY-MM-DD')));
+    end if;
+    return jsonb_build_object(
+        'tests', cardinality(v_results),
+        'passed', (select count(*) from unnest(v_results) as r where r.status = 'pass'),
+        'skipped', (select count(*) from unnest(v_results) as r where r.status = 'skipped'),
+        'failing_tests', to_jsonb(warehouse.failing_tests(v_results)),
+        'problems', coalesce(v_problems, '[]'));
+end;
+$$;
+
+comment on function warehouse.run_quality_sweep() is
+    'The full sweep: evaluates every enabled test on all rows of the published tables, records the results (run_id NULL, '
+    'scope all) and, if any test warned or failed, enqueues one test_warning alert (at most one per UTC day). Returns '
+    '{tests, passed, skipped, failing_tests, problems}.';

@@ -2,6 +2,7 @@
 -- dashboard's Cron page (scheduled by engine/finish.sql, last in the tree):
 --   petforce-warehouse-daily-pipeline     06:00 UTC   call warehouse.run_pipeline()
 --   petforce-warehouse-hourly-freshness   every hour  select warehouse.check_freshness()
+--   petforce-warehouse-weekly-quality-sweep Sundays 04:00  select warehouse.run_quality_sweep() (every test, all rows)
 --   petforce-warehouse-monthly-partitions 1st, 03:00  the partition-maintenance function (pg_net), else SQL upkeep
 --   petforce-warehouse-alerts-drain       every 5 min the warehouse-alerts function (pg_net only)
 
@@ -127,6 +128,8 @@ begin
     return next 'petforce-warehouse-daily-pipeline';
     perform warehouse.schedule_job('petforce-warehouse-hourly-freshness', '0 * * * *', 'select warehouse.check_freshness()');
     return next 'petforce-warehouse-hourly-freshness';
+    perform warehouse.schedule_job('petforce-warehouse-weekly-quality-sweep', '0 4 * * 0', 'select warehouse.run_quality_sweep()');
+    return next 'petforce-warehouse-weekly-quality-sweep';
     if warehouse.has_pg_net() then
         perform warehouse.schedule_job('petforce-warehouse-monthly-partitions', '0 3 1 * *',
             warehouse.function_call_sql('partition-maintenance'));
