@@ -86,7 +86,7 @@ export function deferNotNull(statements: string[], hasRows: Set<string>): { stat
 
 const alterTableRe = /^alter table "((?:[^"]|"")+)"\."((?:[^"]|"")+)" /i;
 
-/** The "schema.table" names among `statements`' ALTER TABLE targets that have rows in `sql`'s database. */
+/** The "schema.table" names among `statements`' ALTER TABLE targets that exist and have rows in `sql`'s database. */
 export async function tablesWithRows(sql: Sql, statements: string[]): Promise<Set<string>> {
   const names = new Set<string>();
   for (const st of statements) {
@@ -95,6 +95,9 @@ export async function tablesWithRows(sql: Sql, statements: string[]): Promise<Se
   }
   const out = new Set<string>();
   for (const name of names) {
+    // a table the statements create has no rows yet (and cannot be read before they run)
+    const [known] = await sql.unsafe<{ oid: string | null }[]>(`select to_regclass($1)::text as oid`, [name]);
+    if (known.oid === null) continue;
     const [row] = await sql.unsafe<{ ok: boolean }[]>(`select exists (select 1 from ${name}) as ok`);
     if (row.ok) out.add(name.replace(/^"((?:[^"]|"")+)"\."((?:[^"]|"")+)"$/, (_, a: string, b: string) => `${a.replace(/""/g, '"')}.${b.replace(/""/g, '"')}`));
   }

@@ -160,7 +160,7 @@ begin
     plan as (
         -- an extraction reads the whole source only if it never ran (else what changed: about nothing)
         select 1 as phase, 0 as depth, 'extract' as step_kind, r.source_name as target,
-               case when r.watermark is null then r.estimated else 0 end
+               case when r.watermark is null then r.estimated else 0 end as estimated
         from source_rows as r
         union all
         select case when m.layer = 'staging' then 2 else 4 end, m.depth, 'model', m.model_name, m.estimated from model_rows as m

@@ -28,6 +28,22 @@ $$;
 comment on function warehouse.model_columns(regclass, text[]) is
     'The columns of a table or view in their order, less the excluded ones: what a materializer copies.';
 
+create function warehouse.table_is_empty(p_table regclass)
+returns boolean
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+    v_any boolean;
+begin
+    execute format('select not exists (select 1 from %s)', p_table) into v_any;
+    return v_any;
+end;
+$$;
+
+comment on function warehouse.table_is_empty(regclass) is 'Whether a table has no row (visible to this transaction).';
+
 create function warehouse.merge_scd1(p_model_name text, p_from_batch bigint, p_to_batch bigint)
 returns warehouse.refresh_result
 language plpgsql
@@ -50,6 +66,29 @@ begin
         raise exception 'model %: a merge_scd1 projection must start with its one key column % (it starts with %)',
             p_model_name, v_key, v_columns[1];
     end if;
+    -- A first load into an empty table (a backfill step): the newest version of every key, inserted as it
+    -- is (no upsert, no tombstone update); the backfill tests every row after, so no changed keys either.
+    if p_from_batch = 0 and warehouse.table_is_empty(format('%I.%I', v_model.target_schema, v_model.target_table)::regclass) then
+        execute format($q$
+            insert into %3$I.%4$I (%5$s, _changed_at, _batch_id, _dbt_loaded_at)
+            select %6$s, v._changed_at, v._batch_id, now()
+            from (
+                select distinct on (p.%1$I) p.*
+                from %2$s as p
+                where p._batch_id <= $1
+                order by p.%1$I, p._changed_at desc nulls last, p._batch_id desc, p._is_tombstone desc
+            ) as v
+            where not v._is_tombstone
+            $q$,
+            v_key, v_projection, v_model.target_schema, v_model.target_table,
+            (select string_agg(format('%I', c), ', ') from unnest(v_columns) as c),
+            (select string_agg(format('v.%I', c), ', ') from unnest(v_columns) as c))
+            using p_to_batch;
+        get diagnostics v_result.rows_out = row_count;
+        v_result.rows_in := v_result.rows_out;
+        return v_result;
+    end if;
+
     -- the keys written here, for this run's quality tests (warehouse.changed_rows_predicate)
     if to_regclass(v_changed) is not null then
         execute format('drop table %s', v_changed);
@@ -110,7 +149,8 @@ comment on function warehouse.merge_scd1(text, bigint, bigint) is
     'The staging materializer (SCD1): from the model''s projection view, the newest version per key in '
     'batches (p_from_batch, p_to_batch] is upserted unless staging holds a newer one; tombstones mark the key '
     'hard-deleted. rows_in: keys in the batches; rows_out: rows inserted, updated or tombstoned, whose keys it leaves '
-    'in warehouse.changed_keys_table for the run''s quality tests.';
+    'in warehouse.changed_keys_table for the run''s quality tests. Into an empty table from batch 0 (a first load) it '
+    'inserts the newest version of every key directly.';
 
 create function warehouse.recompute_keys(p_model_name text, p_from_batch bigint, p_to_batch bigint)
 returns warehouse.refresh_result
@@ -133,6 +173,16 @@ begin
     v_unique := (select string_agg(format('%I', k), ', ') from unnest(v_model.unique_key) as k);
     v_touched := (v_model.touched_function || '(bigint, bigint)')::regprocedure;
     v_rows := (v_model.transformation || '(bigint, bigint)')::regprocedure;
+
+    -- A first load into an empty table (a backfill step): every key's rows, inserted as they come; no
+    -- touched keys to collect or delete, and no changed keys (the backfill tests every row after).
+    if p_from_batch = 0 and warehouse.table_is_empty(format('%I.%I', v_model.target_schema, v_model.target_table)::regclass) then
+        execute format('insert into %I.%I select * from %s($1, $2)', v_model.target_schema, v_model.target_table, v_rows::regproc)
+            using p_from_batch, p_to_batch;
+        get diagnostics v_result.rows_out = row_count;
+        v_result.rows_in := null;
+        return v_result;
+    end if;
     v_keys := (select string_agg(format('%I', k), ', ') from unnest(v_model.recompute_key) as k);
     v_match := (select string_agg(format('m.%1$I = t.%1$I', k), ' and ') from unnest(v_model.recompute_key) as k);
 
@@ -186,7 +236,8 @@ comment on function warehouse.recompute_keys(text, bigint, bigint) is
     'The marts materializer: the rows of the keys the model''s touched function returns for batches (p_from_batch, '
     'p_to_batch] are deleted from its table and recomputed by its rows function. rows_in: keys touched; '
     'rows_out: rows written plus rows that left the table (as an upsert counts them). The unique keys of both are left '
-    'in warehouse.changed_keys_table for the run''s quality tests.';
+    'in warehouse.changed_keys_table for the run''s quality tests. Into an empty table from batch 0 (a first load) it '
+    'inserts the rows function''s rows directly (rows_in NULL: no touched keys collected).';
 
 create function warehouse.materialize(p_model_name text, p_from_batch bigint, p_to_batch bigint)
 returns warehouse.refresh_result

@@ -251,8 +251,8 @@ begin
     end if;
 
     -- After a blocked backfill every test runs on all rows: its rows were never published.
-    v_publish := warehouse.transform_and_publish(p_run_id, false, v_backfill.status = 'blocked');
-    if v_publish ->> 'status' = 'published' and v_backfill.status = 'blocked' then
+    v_publish := warehouse.transform_and_publish(p_run_id, false, coalesce(v_backfill.status = 'blocked', false));
+    if v_publish ->> 'status' = 'published' and coalesce(v_backfill.status = 'blocked', false) then
         update warehouse.backfills set status = 'succeeded', finished_at = pg_catalog.clock_timestamp()
         where backfill_id = v_backfill.backfill_id;
     end if;

@@ -128,7 +128,7 @@ begin
     perform warehouse.ensure_pii_salt();
     perform warehouse.apply_step_settings(false);
     -- Tests check what the run changed, unless every row is new anyway (a first load, a full refresh).
-    v_changed_only := not p_full_refresh and not p_all_tests
+    v_changed_only := not coalesce(p_full_refresh, false) and not coalesce(p_all_tests, false)
         and not exists (select 1 from warehouse.model_state as s where coalesce(s.last_batch_id, 0) = 0);
     select coalesce(max(b.batch_id), 0) into v_to_batch from warehouse.extract_batches as b where b.status = 'succeeded';
 

@@ -68,11 +68,11 @@ create table warehouse.quality_test_results (
     kind text not null,
     severity text not null,
     status text not null check (status in ('pass', 'warn', 'fail', 'error', 'skipped')),
-    scope text not null default 'all' check (scope in ('all', 'changed', 'none')),
     failing_rows bigint not null default 0,
     sample_keys text[] not null default '{}',
     message text,
-    checked_at timestamptz not null default clock_timestamp()
+    checked_at timestamptz not null default clock_timestamp(),
+    scope text not null default 'all' check (scope in ('all', 'changed', 'none'))
 );
 
 create index quality_test_results_run_idx on warehouse.quality_test_results (run_id);
@@ -204,14 +204,16 @@ begin
     if not found or to_regclass(warehouse.changed_keys_table(v_model.model_name)) is null then
         return null;
     end if;
-    return format('%I.%I in (select c.%I from %s as c)', p_alias, p_column, p_to_column, warehouse.changed_keys_table(v_model.model_name));
+    -- only parent keys that are gone can leave a child dangling
+    return format('%1$I.%2$I in (select c.%3$I from %4$s as c where not exists (select 1 from %5$I.%6$I as p where p.%3$I = c.%3$I))',
+        p_alias, p_column, p_to_column, warehouse.changed_keys_table(v_model.model_name), p_to_schema, p_to_table);
 end;
 $$;
 
 comment on function warehouse.changed_parent_predicate(text, text, text, text, text) is
     'For a relationships test: a predicate selecting the child rows whose p_column points at a parent key this '
-    'transaction changed (written or removed) in the parent model; NULL when the parent is no model keyed by '
-    'p_to_column or did not run.';
+    'transaction removed from the parent model (changed, and no longer there); NULL when the parent is no model keyed '
+    'by p_to_column or did not run.';
 
 create function warehouse.quality_test_guarantee(p_test warehouse.quality_tests)
 returns text
