@@ -35,12 +35,15 @@ export async function runPipeline(
   sql: Sql,
   opts: { fullRefresh?: boolean; timeBudgetSeconds?: number; untilDone?: boolean } = {},
 ): Promise<number> {
-  const budget = opts.timeBudgetSeconds === undefined ? null : `${opts.timeBudgetSeconds} seconds`;
-  let [row] = await sql`call warehouse.run_pipeline(${opts.fullRefresh ?? false}, null, ${budget}::interval)`;
+  // without a budget, the call the cron job makes (and older warehouses know)
+  const call = (fullRefresh: boolean) => opts.timeBudgetSeconds === undefined
+    ? sql`call warehouse.run_pipeline(${fullRefresh}, null)`
+    : sql`call warehouse.run_pipeline(${fullRefresh}, null, ${`${opts.timeBudgetSeconds} seconds`}::interval)`;
+  let [row] = await call(opts.fullRefresh ?? false);
   while (opts.untilDone) {
     const [run] = await sql`select status from warehouse.pipeline_runs where run_id = ${row.p_run_id}`;
     if (run.status !== "partial") break;
-    [row] = await sql`call warehouse.run_pipeline(false, null, ${budget}::interval)`;
+    [row] = await call(false);
   }
   return Number(row.p_run_id);
 }

@@ -8,7 +8,7 @@ import { assertOneErrorLine, lines, npmRun, type ScriptResult, show } from "../e
 const warehouse = (...args: string[]): ScriptResult =>
   npmRun("warehouse", args, { DATABASE_URL: "postgresql://postgres:postgres@127.0.0.1:1/postgres?sslmode=disable" });
 
-const commands = ["run", "runs", "tests", "freshness", "forget", "docs"];
+const commands = ["run", "backfill", "runs", "tests", "freshness", "sweep", "forget", "docs"];
 
 test("cli - --help lists every command, one line each, and exits 0", () => {
   for (const help of [["--help"], ["help"], []]) {

@@ -314,6 +314,7 @@ declare
     v_read bigint;
     v_inserted bigint;
     v_tombstones bigint;
+    v_indexes text[];
 begin
     -- One extraction of a source at a time; the row lock is held to commit. NO KEY UPDATE, so that the
     -- delete-capture trigger's foreign-key check (KEY SHARE) never waits for an extraction.
@@ -354,6 +355,13 @@ begin
         v_erased_filter := format(
             'and not exists (select 1 from warehouse.erased_users as e where e.user_key_hash = warehouse.salted_sha256((%s)::text, $5))',
             v_source.user_key_expression);
+    end if;
+
+    -- A first extraction into an empty raw table builds its indexes once, after the rows
+    -- (warehouse.drop_secondary_indexes, engine/materializers.sql).
+    if v_source.watermark is null
+       and warehouse.table_is_empty(format('%I.%I', v_source.raw_schema, v_source.raw_table)::regclass) then
+        v_indexes := warehouse.drop_secondary_indexes(format('%I.%I', v_source.raw_schema, v_source.raw_table)::regclass);
     end if;
 
     -- One statement, one snapshot: the rows read, the rows written and the new watermark agree.
@@ -413,6 +421,9 @@ begin
     )
     using p_source_name, v_lower, v_started_at, v_source.source_system, v_batch.batch_id;
     get diagnostics v_tombstones = row_count;
+    if v_indexes is not null then
+        perform warehouse.create_indexes(v_indexes);
+    end if;
 
     update warehouse.sources
     set watermark = coalesce(least(v_max_changed, v_oldest_open, v_started_at), watermark),
@@ -437,7 +448,8 @@ $$;
 comment on function warehouse.extract_source(text, bigint) is
     'Extracts one registered source into its raw table in the caller''s transaction: checks for schema drift, reads rows '
     'changed since watermark - overlap, writes the versions raw lacks and tombstones for hard deletes, advances the '
-    'watermark (never past an open transaction''s start). Raises on any problem, so nothing partial is written. '
+    'watermark (never past an open transaction''s start). A first extraction into an empty raw table builds its '
+    'indexes after the rows. Raises on any problem, so nothing partial is written. '
     'Returns the batch row.';
 
 create function warehouse.record_failed_batch(p_source_name text, p_run_id bigint, p_error text)
