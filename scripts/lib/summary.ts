@@ -3,7 +3,7 @@ import type { Sql } from "postgres";
 import { analystQuery, asAnalyst } from "./analyst.ts";
 
 export interface WarehouseSummary {
-  run: { run_id: number; status: string; error: string | null; tests_run: number; tests_passed: number; tests_warned: number };
+  run: { run_id: number; status: string; error: string | null; tests_run: number; tests_passed: number; tests_warned: number; tests_skipped: number };
   rowsPerLayer: Array<{ layer: string; rows: number }>;
   dau: Array<{ activity_date: string; dau: number }>;
   lifecycle: Array<{ lifecycle_stage: string; user_count: number; pct: number }>;
@@ -13,9 +13,10 @@ export interface WarehouseSummary {
 export async function readSummary(sql: Sql, runId: number): Promise<WarehouseSummary> {
   const [run] = await sql`
     select r.run_id::int, r.status, r.error,
-           count(q.*)::int as tests_run,
+           (count(q.*) filter (where q.status <> 'skipped'))::int as tests_run,
            (count(q.*) filter (where q.status = 'pass'))::int as tests_passed,
-           (count(q.*) filter (where q.status = 'warn'))::int as tests_warned
+           (count(q.*) filter (where q.status = 'warn'))::int as tests_warned,
+           (count(q.*) filter (where q.status = 'skipped'))::int as tests_skipped
     from warehouse.pipeline_runs as r
     left join warehouse.quality_test_results as q on q.run_id = r.run_id
     where r.run_id = ${runId}
@@ -45,7 +46,8 @@ export function formatSummary(s: WarehouseSummary): string {
   const pad = (v: unknown, n: number) => String(v).padEnd(n);
   const lines = [
     `Pipeline run ${s.run.run_id}: ${s.run.status}${s.run.error ? ` — ${s.run.error}` : ""}`,
-    `Quality tests: ${s.run.tests_passed} of ${s.run.tests_run} passed${s.run.tests_warned ? `, ${s.run.tests_warned} warning(s)` : ""}`,
+    `Quality tests: ${s.run.tests_passed} of ${s.run.tests_run} passed${s.run.tests_warned ? `, ${s.run.tests_warned} warning(s)` : ""}` +
+      (s.run.tests_skipped ? `; ${s.run.tests_skipped} skipped (a constraint guarantees them)` : ""),
     `Rows per layer: ${s.rowsPerLayer.map((l) => `${l.layer} ${l.rows.toLocaleString("en-US")}`).join(" · ")}`,
     "",
     "Daily active users, last 7 days (seed query):",

@@ -67,16 +67,21 @@ test("cli - runs names the failing tests of the latest failed run with counts an
   }
 });
 
-test("cli - tests lists every enabled quality test of the latest run with status pass", async () => {
+test("cli - tests lists every enabled quality test of the latest run: pass, or skipped where a constraint guarantees it", async () => {
   const r = warehouse("tests");
   assert.equal(r.code, 0, show(r));
   const [{ run_id }] = await sql`select max(run_id)::int as run_id from warehouse.pipeline_runs`;
   assert.match(r.stdout, new RegExp(`^quality tests of run ${run_id}:`));
-  const enabled = await sql`select test_name, severity from warehouse.quality_tests where is_enabled order by test_name`;
+  const enabled = await sql`
+    select t.test_name, t.severity, warehouse.quality_test_guarantee(t) is not null as guaranteed
+    from warehouse.quality_tests as t where t.is_enabled order by t.test_name`;
   assert.ok(enabled.length >= 20);
+  assert.ok(enabled.some((t) => t.guaranteed) && enabled.some((t) => !t.guaranteed));
   for (const t of enabled) {
-    assert.match(r.stdout, new RegExp(`^\\s+${t.test_name}\\s+${t.severity}\\s+pass\\s+0\\s`, "m"), `${t.test_name} should pass:\n${r.stdout}`);
+    const status = t.guaranteed ? "skipped" : "pass";
+    assert.match(r.stdout, new RegExp(`^\\s+${t.test_name}\\s+${t.severity}\\s+${status}\\s+0\\s`, "m"), `${t.test_name} should be ${status}:\n${r.stdout}`);
   }
+  assert.match(r.stdout, /skipped: the unique index marts_core_dim_users_pkey guarantees it/);
   assert.equal(lines(r.stdout).length, 2 + enabled.length, "a summary, a header and one line per test");
 });
 

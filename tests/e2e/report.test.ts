@@ -269,7 +269,7 @@ test("report - the cohort heatmap matches weekly sign-ups and the share of them 
 test("report - the run health panel shows the latest run's status, test counts, freshness and rows per layer", async () => {
   const [run] = await sql`
     select r.run_id::int, r.status, r.failing_tests,
-           (select count(*) from warehouse.quality_test_results as q where q.run_id = r.run_id)::int as tests_run,
+           (select count(*) from warehouse.quality_test_results as q where q.run_id = r.run_id and q.status <> 'skipped')::int as tests_run,
            (select count(*) from warehouse.quality_test_results as q where q.run_id = r.run_id and q.status = 'pass')::int as tests_passed,
            (select count(*) from warehouse.quality_test_results as q where q.run_id = r.run_id and q.status = 'warn')::int as tests_warned
     from warehouse.pipeline_runs as r

@@ -188,7 +188,7 @@ as $$
                 order by q.test_name)
             from warehouse.quality_test_results as q
             where q.run_id = r.run_id and q.status = 'warn'), '[]'),
-        'tests_run', (select count(*) from warehouse.quality_test_results as q where q.run_id = r.run_id),
+        'tests_run', (select count(*) from warehouse.quality_test_results as q where q.run_id = r.run_id and q.status <> 'skipped'),
         'failed_steps', coalesce((
             select jsonb_agg(jsonb_build_object('step', s.step_name, 'target', s.target, 'error', s.error) order by s.step_id)
             from warehouse.pipeline_steps as s where s.run_id = r.run_id and s.status = 'failed'), '[]'),
