@@ -7,9 +7,10 @@
 --
 --     select * from bench.day_of_change('2026-11-30', 42);
 --
--- Volumes. "A day" is the synthetic data's average daily volume over the year before as_of 06:00 UTC
--- (rows created in those 365 days / 365), per table: sessions, auth events, feature uses, weigh-ins,
--- health events and care tasks. On top of that:
+-- Volumes (bench.day_of_change_volumes, or given as the third argument, so that the same day can be
+-- applied to a database with a longer history). "A day" is the synthetic data's average daily volume
+-- over the year before as_of 06:00 UTC (rows created in those 365 days / 365), per table: sessions,
+-- auth events, feature uses, weigh-ins, health events and care tasks. On top of that:
 --   updated users  1% of the users (not deleted): each logs in once (a session that starts with a
 --                  login_success); the app records the login (last_login_at, failed_login_attempts 0)
 --                  and some change a setting: every 20th the preferred sign-in method, every 40th
@@ -41,10 +42,11 @@ create schema if not exists bench;
 
 comment on schema bench is 'Benchmark helpers (npm run bench). Not part of the warehouse.';
 
-create or replace function bench.day_of_change(p_as_of date, p_seed integer default 42)
-returns table (change text, row_count bigint)
+-- bench.day_of_change_volumes(as_of): the size of the day, as bench.day_of_change takes it.
+create or replace function bench.day_of_change_volumes(p_as_of date)
+returns jsonb
 language plpgsql
-volatile
+stable
 set search_path = ''
 as $$
 declare
@@ -52,22 +54,8 @@ declare
     v_users bigint;
     v_pets bigint;
     v_sessions bigint;
-    v_auth_events bigint;
-    v_feature_uses bigint;
-    v_weighins bigint;
-    v_health_events bigint;
-    v_care_tasks bigint;
-    v_updated bigint;
-    v_new bigint;
-    v_moves bigint;
-    v_deleted_sessions bigint;
-    v_deleted_pets bigint;
-    v_first_deletion bigint;
-    v_count bigint;
+    v_volumes jsonb;
 begin
-    -- ---------------------------------------------------------------------------------------------
-    -- The day's volumes
-    -- ---------------------------------------------------------------------------------------------
     select count(*) into v_users from public.users;
     select count(*) into v_pets from public.pets;
     if v_users = 0 then
@@ -75,21 +63,59 @@ begin
     end if;
     select round(count(*) / 365.0) into v_sessions from public.sessions
     where created_at > v_t - interval '365 days' and created_at <= v_t;
-    select round(count(*) / 365.0) into v_auth_events from public.auth_events
-    where created_at > v_t - interval '365 days' and created_at <= v_t;
-    select round(count(*) / 365.0) into v_feature_uses from public.product_events
-    where event_name = 'feature_used' and created_at > v_t - interval '365 days' and created_at <= v_t;
-    select round(count(*) / 365.0) into v_weighins from public.pet_weights
-    where created_at > v_t - interval '365 days' and created_at <= v_t;
-    select round(count(*) / 365.0) into v_health_events from public.health_events
-    where created_at > v_t - interval '365 days' and created_at <= v_t;
-    select round(count(*) / 365.0) into v_care_tasks from public.care_tasks
-    where created_at > v_t - interval '365 days' and created_at <= v_t;
-    v_updated := greatest(1, round(v_users * 0.01));
-    v_new := greatest(1, round(v_users * 0.003));
-    v_moves := greatest(2, round(v_pets * 0.0001));
-    v_deleted_sessions := greatest(3, round(v_sessions * 0.01));
-    v_deleted_pets := greatest(1, round(v_pets * 0.00005));
+    v_volumes := jsonb_build_object(
+        'sessions', v_sessions,
+        'auth_events', (select round(count(*) / 365.0) from public.auth_events
+                        where created_at > v_t - interval '365 days' and created_at <= v_t),
+        'feature_uses', (select round(count(*) / 365.0) from public.product_events
+                         where event_name = 'feature_used' and created_at > v_t - interval '365 days' and created_at <= v_t),
+        'weighins', (select round(count(*) / 365.0) from public.pet_weights
+                     where created_at > v_t - interval '365 days' and created_at <= v_t),
+        'health_events', (select round(count(*) / 365.0) from public.health_events
+                          where created_at > v_t - interval '365 days' and created_at <= v_t),
+        'care_tasks', (select round(count(*) / 365.0) from public.care_tasks
+                       where created_at > v_t - interval '365 days' and created_at <= v_t),
+        'users_updated', greatest(1, round(v_users * 0.01)),
+        'users_new', greatest(1, round(v_users * 0.003)),
+        'pets_moved', greatest(2, round(v_pets * 0.0001)),
+        'sessions_deleted', greatest(3, round(v_sessions * 0.01)),
+        'pets_deleted', greatest(1, round(v_pets * 0.00005)));
+    return v_volumes;
+end;
+$$;
+
+comment on function bench.day_of_change_volumes(date) is
+    'The size of bench.day_of_change''s day for the data as of as_of: average daily volumes over the year before as_of '
+    '06:00 UTC, and the shares of users and pets changed (jsonb, one number per kind of change).';
+
+create or replace function bench.day_of_change(p_as_of date, p_seed integer default 42, p_volumes jsonb default null)
+returns table (change text, row_count bigint)
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+    v_t timestamptz := (p_as_of + time '06:00') at time zone 'UTC';
+    v_volumes jsonb := coalesce(p_volumes, bench.day_of_change_volumes(p_as_of));
+    v_sessions bigint := (v_volumes ->> 'sessions')::bigint;
+    v_auth_events bigint := (v_volumes ->> 'auth_events')::bigint;
+    v_feature_uses bigint := (v_volumes ->> 'feature_uses')::bigint;
+    v_weighins bigint := (v_volumes ->> 'weighins')::bigint;
+    v_health_events bigint := (v_volumes ->> 'health_events')::bigint;
+    v_care_tasks bigint := (v_volumes ->> 'care_tasks')::bigint;
+    v_updated bigint := (v_volumes ->> 'users_updated')::bigint;
+    v_new bigint := (v_volumes ->> 'users_new')::bigint;
+    v_moves bigint := (v_volumes ->> 'pets_moved')::bigint;
+    v_deleted_sessions bigint := (v_volumes ->> 'sessions_deleted')::bigint;
+    v_deleted_pets bigint := (v_volumes ->> 'pets_deleted')::bigint;
+    v_first_deletion bigint;
+    v_count bigint;
+begin
+    if v_sessions is null or v_auth_events is null or v_feature_uses is null or v_weighins is null
+        or v_health_events is null or v_care_tasks is null or v_updated is null or v_new is null
+        or v_moves is null or v_deleted_sessions is null or v_deleted_pets is null then
+        raise exception 'bench.day_of_change: volumes % lack a number (see bench.day_of_change_volumes)', v_volumes;
+    end if;
 
     perform set_config('session_replication_role', 'replica', true);
     perform set_config('timezone', 'UTC', true);
@@ -484,6 +510,6 @@ begin
 end;
 $$;
 
-comment on function bench.day_of_change(date, integer) is
+comment on function bench.day_of_change(date, integer, jsonb) is
     'Writes a deterministic, realistic day of app activity (the 24 hours after as_of 06:00 UTC) into the app''s tables; '
     'returns the rows written per kind of change. The incremental run of npm run bench applies it.';
