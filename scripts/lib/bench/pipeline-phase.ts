@@ -12,7 +12,7 @@ export interface StepTiming {
   seconds: number;
   rows_in: number | null;
   rows_out: number | null;
-  /** rows_out (else rows_in) per second of the step; null for a step without rows or time. */
+  /** rows_out (else rows_in) per second of an extract or model step; null for the others (tests count tests). */
   rows_per_second: number | null;
 }
 
@@ -40,7 +40,7 @@ function stepTiming(s: { step_name: string; target: string | null; status: strin
     seconds,
     rows_in: s.rows_in,
     rows_out: s.rows_out,
-    rows_per_second: rows !== null && seconds > 0 ? rows / seconds : null,
+    rows_per_second: (s.step_name === "extract" || s.step_name === "model") && rows !== null && seconds > 0 ? rows / seconds : null,
   };
 }
 
