@@ -1,8 +1,8 @@
-// npm run synth -- [--users N] [--seed S] [--as-of YYYY-MM-DD] [--append]
+// npm run synth -- [--users N] [--seed S] [--as-of YYYY-MM-DD] [--years N] [--append]
 //
-// Fills the operational tables (public.users, public.sessions, public.auth_events) with a year of
-// deterministic synthetic PetForce activity ending at --as-of 06:00 UTC: same options => same
-// bytes. The generation is set-based SQL (sql/synth/functions.sql, sql/synth/generate.sql) run in
+// Fills the operational tables (public.users, public.sessions, public.auth_events) with a year (or
+// --years 2: two years) of deterministic synthetic PetForce activity ending at --as-of 06:00 UTC:
+// same options => same bytes (and --years 1, the default, the same bytes as before the option). The generation is set-based SQL (sql/synth/functions.sql, sql/synth/generate.sql) run in
 // one transaction against DATABASE_URL (default: the local cluster). Without --append the three
 // tables are emptied first; with it, the new users are numbered after the synthetic users there.
 // Needs a superuser (the generation sets session_replication_role; see generate.sql).
@@ -14,12 +14,14 @@ import { z } from "zod";
 import { runMain } from "./lib/cli.ts";
 import { databaseUrl, loadEnv, projectRoot } from "./lib/config.ts";
 
-const usage = `usage: npm run synth -- [--users N] [--seed S] [--as-of YYYY-MM-DD] [--append]
+const usage = `usage: npm run synth -- [--users N] [--seed S] [--as-of YYYY-MM-DD] [--years N] [--append]
   --users N         users to generate (default 10000); ~10 sessions and ~20 auth events each
   --seed S          seed of every pseudo-random choice (default 42)
   --as-of DATE      the last day of the generated year, UTC (default: the last day whose 06:00 UTC
                     has passed, so that nothing lies in the future); nothing is
                     later than 06:00 UTC that day
+  --years N         years of history ending at --as-of, 1 or 2 (default 1): sign-ups spread over them
+                    (3x more a year), so older users have longer histories
   --append          keep the rows already there (default: empty the three tables first)
   --allow-remote    allow emptying the tables of a database that is not on this machine (scratch only)`;
 
@@ -45,6 +47,7 @@ const wholeNumber = (name: string, min: number, max: number) =>
 const optionsSchema = z.object({
   users: wholeNumber("users", 1, 10_000_000).default(10_000),
   seed: wholeNumber("seed", 0, 2_147_483_647).default(42),
+  years: wholeNumber("years", 1, 2).default(1),
   asOf: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, "--as-of must be a date YYYY-MM-DD")
@@ -73,6 +76,7 @@ export function parseOptions(argv: string[]): SynthOptions | null {
         users: { type: "string" },
         seed: { type: "string" },
         "as-of": { type: "string" },
+        years: { type: "string" },
         append: { type: "boolean" },
         "allow-remote": { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -87,6 +91,7 @@ export function parseOptions(argv: string[]): SynthOptions | null {
     users: values.users,
     seed: values.seed,
     asOf: values["as-of"],
+    years: values.years,
     append: values.append,
     allowRemote: values["allow-remote"],
     help: values.help,
@@ -122,7 +127,8 @@ export async function synth(url: string, options: SynthOptions): Promise<SynthRe
         select
             set_config('synth.users', ${String(options.users)}, true),
             set_config('synth.seed', ${String(options.seed)}, true),
-            set_config('synth.as_of', ${options.asOf}, true)`;
+            set_config('synth.as_of', ${options.asOf}, true),
+            set_config('synth.years', ${String(options.years)}, true)`;
       await tx.unsafe(readSql("functions.sql"));
       if (!options.append) await tx.unsafe("truncate public.auth_events, public.sessions, public.users cascade");
       await tx.unsafe(readSql("generate.sql"));
@@ -183,7 +189,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     }
     console.log(
       `synth: ${result.users} users, ${result.sessions} sessions, ${result.authEvents} auth events ` +
-        `(seed ${options.seed}, as of ${options.asOf}${options.append ? ", appended" : ""}) in ${result.seconds.toFixed(1)}s`,
+        `(seed ${options.seed}, as of ${options.asOf}${options.years > 1 ? `, ${options.years} years` : ""}${options.append ? ", appended" : ""}) in ${result.seconds.toFixed(1)}s`,
     );
   });
 }

@@ -125,9 +125,9 @@ export function migratedStage(binDir: string, cron: boolean): Stage {
 export function seededStage(binDir: string, cron: boolean, options: SynthOptions): Stage {
   if (options.append) throw new Error("a seeded template cannot --append");
   return {
-    family: `seeded-u${options.users}-s${options.seed}${cron ? "-cron" : ""}`,
+    family: `seeded-u${options.users}-s${options.seed}${options.years > 1 ? `-y${options.years}` : ""}${cron ? "-cron" : ""}`,
     inputs: ["sql/synth", "scripts/synth.ts"],
-    facts: [`users=${options.users}`, `seed=${options.seed}`, `as-of=${options.asOf}`],
+    facts: [`users=${options.users}`, `seed=${options.seed}`, `as-of=${options.asOf}`, `years=${options.years}`],
     parent: migratedStage(binDir, cron),
     build: async (url) => {
       await synth(url, options);

@@ -117,13 +117,14 @@ from synth_pet as sp;
 
 create temp table synth_dose on commit drop as
 with limits as (
-    select (to_timestamp(p.t) at time zone 'UTC')::date - 1 as last_day from synth_params as p
+    select (to_timestamp(p.t) at time zone 'UTC')::date - 1 as last_day, p.years from synth_params as p
 ),
 specs as (
     select
         sp.id as pet_id, sp.ph, sp.owner_c, sp.pc, v.code, v.kind, v.name, v.start_on, v.series_n, v.gap, v.first_after, v.period, v.max_i,
         least(l.last_day, (to_timestamp(sp.deleted) at time zone 'UTC')::date) as last_day,
-        synth.hash(hashint8extended(v.code, sp.ph), 'dose_spec') as sh
+        synth.hash(hashint8extended(v.code, sp.ph), 'dose_spec') as sh,
+        l.years
     from synth_pet as sp
     cross join limits as l
     cross join lateral (
@@ -169,7 +170,8 @@ planned as (
             else 1000
         end as stop_i
     from specs as s
-    cross join generate_series(1, s.max_i) as i
+    -- max_i doses a year of history
+    cross join generate_series(1, s.max_i * s.years) as i
 )
 select
     pl.pet_id, pl.owner_c, pl.pc, pl.code, pl.kind, pl.name, pl.i, pl.planned_on,
@@ -312,7 +314,8 @@ from (
         least((to_timestamp(p.t) at time zone 'UTC')::date - 1, (to_timestamp(sp.deleted) at time zone 'UTC')::date) as last_day
     from synth_pet as sp
     cross join synth_params as p
-    cross join generate_series(0, 16) as j
+    -- 17 weigh-ins at most a year of history
+    cross join generate_series(0, 16 * p.years) as j
 ) as w
 where w.weighed_on <= w.last_day;
 

@@ -1,5 +1,5 @@
 -- Synthetic operational data: fills public.users, public.sessions and public.auth_events with a
--- year of realistic, deterministic PetForce activity ending at --as-of 06:00 UTC.
+-- year (or --years N) of realistic, deterministic PetForce activity ending at --as-of 06:00 UTC.
 --
 -- Run by `npm run synth` (scripts/synth.ts), which loads sql/synth/functions.sql first, empties the
 -- three tables unless --append, and runs both files in ONE transaction. By hand (superuser):
@@ -9,7 +9,9 @@
 --
 -- (without a truncate first, the new users are numbered after the synthetic users already there).
 --
--- Parameters (custom settings): synth.users (how many users), synth.seed, synth.as_of (a date).
+-- Parameters (custom settings): synth.users (how many users), synth.seed, synth.as_of (a date),
+-- synth.years (how many years of history, 1 or 2; unset: 1). --years 1 gives the same bytes as before
+-- the option existed: every expression that depends on it reduces to the one-year constant exactly.
 --
 -- Rules that hold everywhere:
 --   * set-based only: every row comes out of insert ... select over generate_series; no loops
@@ -56,11 +58,15 @@ select
     x.seed,
     x.first_n,
     x.first_n + x.users - 1 as last_n,
-    x.t
+    x.t,
+    x.years,
+    -- the span of the history, in seconds: 365 days a year
+    x.years * 31536000::bigint as span
 from (
     select
         current_setting('synth.seed')::bigint as seed,
         current_setting('synth.users')::bigint as users,
+        coalesce(nullif(current_setting('synth.years', true), ''), '1')::integer as years,
         1 + coalesce((
             select max(substring(email from '^[a-z]+\.[a-z]+([0-9]+)@')::bigint)
             from public.users
@@ -126,8 +132,8 @@ $$;
 -- ---------------------------------------------------------------------------------------------
 --
 -- Distributions (shares of all users, approximately):
---   sign-up     over the 365 days before T, density growing 3x across the year (more recent
---               sign-ups); inverse CDF of 3^x on [0,1]. Last possible sign-up: T - 1 hour.
+--   sign-up     over the 365 days (x years) before T, density growing 3x a year (more recent
+--               sign-ups); inverse CDF of 3^(years x) on [0,1]. Last possible sign-up: T - 1 hour.
 --   segment     by last activity: churned ~25% (nothing in the last 60+ days; only users older than
 --               60 days can be), at_risk ~14% (last activity 30-60 days ago), active ~48% (last
 --               activity within the last 30 days), new ~13% (signed up in the last 30 days; 30% of
@@ -211,8 +217,9 @@ cross join lateral (
 -- sign-up time c (epoch seconds), primary device, names, email domain, device strings
 cross join lateral (
     select
-        -- density growing 3x over the year: inverse CDF of 3^x on [0, 1]; the last at T - 1 hour
-        p.t - 31536000 + floor((31536000 - 3600) * ln(1.0 + 2.0 * synth.u32(r.time, 0)) / ln(3.0))::bigint as c,
+        -- density growing 3x a year: inverse CDF of 3^(years x) on [0, 1]; the last at T - 1 hour
+        p.t - p.span + floor((p.span - 3600) * ln(1.0 + (power(3.0, p.years) - 1.0) * synth.u32(r.time, 0))
+            / (p.years * ln(3.0)))::bigint as c,
         case
             when synth.u16(r.auth, 0) < 0.42 then 'ios'
             when synth.u16(r.auth, 0) < 0.80 then 'android'
@@ -406,7 +413,7 @@ from generate_series(0, 255) as m(mask);
 create temp table synth_release on commit drop as
 select w.week, 'PetForce/' || synth.app_version(w.week * 604800) || ' ' as prefix
 from synth_params as p
-cross join generate_series(p.t / 604800 - 60, p.t / 604800 + 1) as w(week);
+cross join generate_series(p.t / 604800 - 60 - 53 * (p.years - 1), p.t / 604800 + 1) as w(week);
 
 -- ---------------------------------------------------------------------------------------------
 -- Sessions: cnt per user, k = 1..cnt
@@ -662,20 +669,20 @@ cross join lateral (
 -- ---------------------------------------------------------------------------------------------
 
 -- The latest event and its address in one hash aggregate, without sorting ten million rows: each
--- login_success is packed into one bigint, (seconds since T - 40,000,000 s) * 2^32 + the IPv4
--- address as an integer, so max() picks the latest login (the higher address on a tie) and both
--- halves unpack again. Every event is later than T - 366 days, so the time fits in 26 bits.
+-- login_success is packed into one bigint, (seconds since T - years x 40,000,000 s) * 2^32 + the
+-- IPv4 address as an integer, so max() picks the latest login (the higher address on a tie) and both
+-- halves unpack again. Every event is later than T - years x 366 days, so the time fits in 27 bits.
 -- (Aggregated first, then joined to this run's users: a join on 1M groups, not on 10M events.)
 create temp table synth_last_login on commit drop as
 select
     x.user_id,
-    to_timestamp(p.t - 40000000 + x.packed / 4294967296) as occurred_at,
+    to_timestamp(p.t - 40000000 * p.years + x.packed / 4294967296) as occurred_at,
     '0.0.0.0'::inet + x.packed % 4294967296 as ip_address
 from synth_params as p
 cross join (
     select
         e.user_id,
-        max((extract(epoch from e.occurred_at)::bigint - (p.t - 40000000)) * 4294967296
+        max((extract(epoch from e.occurred_at)::bigint - (p.t - 40000000 * p.years)) * 4294967296
             + (e.ip_address - '0.0.0.0'::inet)) as packed
     from synth_params as p
     cross join public.auth_events as e
