@@ -320,7 +320,7 @@ begin
         end if;
 
     when 'publish' then
-        perform warehouse.analyze_published_tables();
+        -- every raw table was analyzed after its extraction, every model table after its rebuild
         update warehouse.backfills set status = 'succeeded', finished_at = clock_timestamp() where backfill_id = p_backfill_id;
         insert into warehouse.pipeline_steps (run_id, step_name, target, status, started_at, finished_at, detail)
         values (p_run_id, 'publish', 'staging, marts', 'succeeded', v_started_at, clock_timestamp(),

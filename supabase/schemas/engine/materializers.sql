@@ -318,16 +318,22 @@ begin
         execute format('select %s($1, $2)', (v_model.post_hook || '(bigint, bigint)')::regprocedure::regproc)
             using p_from_batch, p_to_batch;
     end if;
-    -- Statistics now, inside the run's transaction (ANALYZE sees its uncommitted rows): the models
-    -- downstream are planned against this table as it is, not as it was before the run.
-    execute format('analyze %I.%I', v_model.target_schema, v_model.target_table);
+    -- Statistics now, inside the run's transaction (ANALYZE sees its uncommitted rows), when the run
+    -- changed a tenth of the table or more (a first load, a busy day): the models downstream are planned
+    -- against this table as it is. A quiet day's few rows do not move the statistics (autovacuum's
+    -- analyze keeps them current), and an ANALYZE of a large table costs seconds.
+    if coalesce(v_result.rows_out, 0) > 0
+       and v_result.rows_out >= 0.1 * warehouse.estimated_rows(format('%I.%I', v_model.target_schema, v_model.target_table)::regclass) then
+        execute format('analyze %I.%I', v_model.target_schema, v_model.target_table);
+    end if;
     return v_result;
 end;
 $$;
 
 comment on function warehouse.materialize(text, bigint, bigint) is
     'Applies batches (p_from_batch, p_to_batch] to a model with its materializer (warehouse.models.materialization), '
-    'then its post_hook if it has one, then analyzes its table for the models downstream.';
+    'then its post_hook if it has one, then analyzes its table for the models downstream when the batches changed a '
+    'tenth of it or more.';
 
 create function warehouse.comment_projection(p_projection regclass, p_model regclass)
 returns integer

@@ -200,28 +200,3 @@ comment on function warehouse.transform_and_publish(bigint, boolean, boolean) is
     '(the tests on the rows the models changed, or on all rows in a first load, a full refresh or with p_all_tests); '
     'rolls it back if an error-severity test fails or a model errors, so analysts never see the result. Logs the steps '
     'and test results either way. Returns {status: published|blocked|failed, failing_tests, error}.';
-
-create function warehouse.analyze_published_tables()
-returns integer
-language plpgsql
-set search_path = ''
-as $$
-declare
-    v_table record;
-    v_count integer := 0;
-begin
-    for v_table in
-        select m.target_schema as table_schema, m.target_table as table_name from warehouse.models as m
-        union
-        select s.raw_schema, s.raw_table from warehouse.sources as s
-    loop
-        execute format('analyze %I.%I', v_table.table_schema, v_table.table_name);
-        v_count := v_count + 1;
-    end loop;
-    return v_count;
-end;
-$$;
-
-comment on function warehouse.analyze_published_tables() is
-    'Refreshes planner statistics of the raw and model tables after a publish: analysts'' queries plan well, and row '
-    'estimates in summaries are current. Returns the number of tables analysed.';
