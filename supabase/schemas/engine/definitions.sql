@@ -72,24 +72,73 @@ $$;
 
 comment on function warehouse.metric(text) is 'The value of a rule in warehouse.metric_definitions; raises when it is missing.';
 
+-- The rules are applied by SQL functions without a SET clause, every name in them qualified (pg_catalog
+-- for built-ins): PostgreSQL inlines such a function into the query that calls it, so a model applying a
+-- rule to a million rows pays no function call (nor search_path save and restore) per row.
+
+create function warehouse.as_of_date()
+returns date
+language sql
+stable
+parallel safe
+as $$
+    select coalesce(nullif(pg_catalog.current_setting('warehouse.as_of_date', true), '')::pg_catalog.date, current_date)
+$$;
+
+comment on function warehouse.as_of_date() is
+    'The day the marts are computed as of: today (current_date), unless the session sets warehouse.as_of_date '
+    '(YYYY-MM-DD), as tests do to run the pipeline on a later day. Ages, lifecycle and pet life stages, statuses and '
+    'what needs attention are as of this day.';
+
+create function warehouse.lifecycle_stage_rule(p_days_since_signup integer, p_days_since_last_login integer)
+returns table (lifecycle_stage varchar(50), days_until_change integer)
+language sql
+stable
+parallel safe
+as $$
+    select
+        (select d.lifecycle_stage
+         from warehouse.lifecycle_stage_definitions as d
+         where (d.min_days_since_signup is null or p_days_since_signup operator(pg_catalog.>=) d.min_days_since_signup)
+           and (d.max_days_since_signup is null or p_days_since_signup operator(pg_catalog.<=) d.max_days_since_signup)
+           and (d.min_days_since_last_login is null
+                or coalesce(p_days_since_last_login, p_days_since_signup) operator(pg_catalog.>=) d.min_days_since_last_login)
+           and (d.max_days_since_last_login is null
+                or coalesce(p_days_since_last_login, p_days_since_signup) operator(pg_catalog.<=) d.max_days_since_last_login)
+         order by d.priority
+         limit 1),
+        (select pg_catalog.min(b.days)
+         from warehouse.lifecycle_stage_definitions as d
+         cross join lateral (
+             values
+                 (d.min_days_since_signup operator(pg_catalog.-) p_days_since_signup),
+                 (d.max_days_since_signup operator(pg_catalog.+) 1 operator(pg_catalog.-) p_days_since_signup),
+                 (d.min_days_since_last_login operator(pg_catalog.-) coalesce(p_days_since_last_login, p_days_since_signup)),
+                 (d.max_days_since_last_login operator(pg_catalog.+) 1
+                     operator(pg_catalog.-) coalesce(p_days_since_last_login, p_days_since_signup))
+         ) as b (days)
+         where b.days operator(pg_catalog.>) 0)
+$$;
+
+comment on function warehouse.lifecycle_stage_rule(integer, integer) is
+    'The lifecycle stage for days since sign-up and since the last login (NULL: never logged in, counted from sign-up) '
+    'by warehouse.lifecycle_stage_definitions: the first stage, by priority, whose non-NULL bounds all hold; and '
+    'days_until_change, the fewest days after which one of those bounds turns (the stage can change with the date '
+    'alone only then; NULL: never). One row. Inlined into the calling query (no SET clause, every name qualified), so a '
+    'model joins it per row without a function call: marts_core_dim_users stores today + days_until_change as the '
+    'day to recompute the user.';
+
 create function warehouse.lifecycle_stage(p_days_since_signup integer, p_days_since_last_login integer)
 returns varchar(50)
 language sql
 stable
-set search_path = ''
 as $$
-    select d.lifecycle_stage
-    from warehouse.lifecycle_stage_definitions as d
-    where (d.min_days_since_signup is null or p_days_since_signup >= d.min_days_since_signup)
-      and (d.max_days_since_signup is null or p_days_since_signup <= d.max_days_since_signup)
-      and (d.min_days_since_last_login is null or coalesce(p_days_since_last_login, p_days_since_signup) >= d.min_days_since_last_login)
-      and (d.max_days_since_last_login is null or coalesce(p_days_since_last_login, p_days_since_signup) <= d.max_days_since_last_login)
-    order by d.priority
-    limit 1
+    select r.lifecycle_stage from warehouse.lifecycle_stage_rule(p_days_since_signup, p_days_since_last_login) as r
 $$;
 
 comment on function warehouse.lifecycle_stage(integer, integer) is
-    'The lifecycle stage for days since sign-up and since the last login (NULL: never logged in), by the definitions table.';
+    'The lifecycle stage for days since sign-up and since the last login (NULL: never logged in), by the definitions table '
+    '(warehouse.lifecycle_stage_rule, for one pair of day counts).';
 
 -- Definitions: life stages and care rules are data
 create table warehouse.pet_life_stage_definitions (
@@ -145,51 +194,84 @@ returns integer
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
-    select ((extract(year from age(p_as_of, p_birth_date)) * 12) + extract(month from age(p_as_of, p_birth_date)))::integer
+    select ((pg_catalog.extract('year', pg_catalog.age(p_as_of::pg_catalog.timestamp, p_birth_date::pg_catalog.timestamp))
+                operator(pg_catalog.*) 12)
+            operator(pg_catalog.+) pg_catalog.extract('month', pg_catalog.age(p_as_of::pg_catalog.timestamp, p_birth_date::pg_catalog.timestamp))
+           )::pg_catalog.int4
 $$;
 
-comment on function warehouse.pet_age_months(date, date) is 'Age in whole months on p_as_of of a pet born on p_birth_date; NULL when unknown.';
+comment on function warehouse.pet_age_months(date, date) is
+    'Age in whole months on p_as_of of a pet born on p_birth_date; NULL when unknown. Inlined into the calling query.';
 
-create function warehouse.pet_life_stage_definition(p_species text, p_age_months integer)
-returns warehouse.pet_life_stage_definitions
+create function warehouse.pet_age_months_change_on(p_birth_date date, p_age_months integer)
+returns date
+language sql
+immutable
+parallel safe
+as $$
+    select case
+        when p_birth_date is null or p_age_months is null then null
+        -- before birth (a birth date in the future) age() counts down irregularly: due every day
+        when p_age_months operator(pg_catalog.<) 0 then '-infinity'::pg_catalog.date
+        -- the birth day of the month p_age_months + 1 months on, or the 1st of the next month when that month
+        -- is too short for it (age() counts a month only when the day of month is reached)
+        when pg_catalog.extract('day', p_birth_date operator(pg_catalog.+) pg_catalog.make_interval(months => p_age_months operator(pg_catalog.+) 1))
+             operator(pg_catalog.=) pg_catalog.extract('day', p_birth_date)
+        then (p_birth_date operator(pg_catalog.+) pg_catalog.make_interval(months => p_age_months operator(pg_catalog.+) 1))::pg_catalog.date
+        else (p_birth_date operator(pg_catalog.+) pg_catalog.make_interval(months => p_age_months operator(pg_catalog.+) 1))::pg_catalog.date
+             operator(pg_catalog.+) 1
+    end
+$$;
+
+comment on function warehouse.pet_age_months_change_on(date, integer) is
+    'The first day on which a pet born on p_birth_date is older than p_age_months whole months (warehouse.pet_age_months '
+    'turns p_age_months + 1), given that it is p_age_months old now; -infinity for a negative age (born in the future: '
+    'due at once), NULL without a birth date. Immutable, so an index can hold it.';
+
+create function warehouse.pet_life_stage_of(p_species text, p_age_months integer)
+returns table (life_stage varchar(20), is_growing boolean)
 language sql
 stable
-set search_path = ''
+parallel safe
 as $$
-    select d.*
-    from warehouse.pet_life_stage_definitions as d
-    where d.species = p_species
-      and p_age_months >= d.min_age_months
-      and (d.max_age_months is null or p_age_months <= d.max_age_months)
-    order by d.min_age_months
-    limit 1
+    select coalesce(d.life_stage, 'unknown')::pg_catalog.varchar(20), coalesce(d.is_growing, false)
+    from (values (1)) as one (x)
+    left join lateral (
+        select s.life_stage, s.is_growing
+        from warehouse.pet_life_stage_definitions as s
+        where s.species operator(pg_catalog.=) p_species
+          and p_age_months operator(pg_catalog.>=) s.min_age_months
+          and (s.max_age_months is null or p_age_months operator(pg_catalog.<=) s.max_age_months)
+        order by s.min_age_months
+        limit 1
+    ) as d on true
 $$;
 
-comment on function warehouse.pet_life_stage_definition(text, integer) is
-    'The life stage definition that holds for a pet of a species and age in months; NULL without an age or a match.';
+comment on function warehouse.pet_life_stage_of(text, integer) is
+    'The life stage of a pet of a species and age in months and whether it is still growing '
+    '(warehouse.pet_life_stage_definitions: the stage whose bounds hold the age, the lowest first); unknown and not growing '
+    'without an age or a match. One row. Inlined into the calling query (no SET clause, every name qualified), so the '
+    'models join it per pet or weigh-in without a function call.';
 
 create function warehouse.pet_life_stage(p_species text, p_age_months integer)
 returns varchar(20)
 language sql
 stable
-set search_path = ''
 as $$
-    select coalesce((warehouse.pet_life_stage_definition(p_species, p_age_months)).life_stage, 'unknown')::varchar(20)
+    select s.life_stage from warehouse.pet_life_stage_of(p_species, p_age_months) as s
 $$;
 
 comment on function warehouse.pet_life_stage(text, integer) is
-    'The life stage of a pet of a species and age in months (warehouse.pet_life_stage_definitions); unknown without an age.';
+    'The life stage of a pet of a species and age in months (warehouse.pet_life_stage_of); unknown without an age.';
 
 create function warehouse.pet_is_growing(p_species text, p_age_months integer)
 returns boolean
 language sql
 stable
-set search_path = ''
 as $$
-    select coalesce((warehouse.pet_life_stage_definition(p_species, p_age_months)).is_growing, false)
+    select s.is_growing from warehouse.pet_life_stage_of(p_species, p_age_months) as s
 $$;
 
 comment on function warehouse.pet_is_growing(text, integer) is
-    'Whether a pet of a species and age in months is in a growing life stage (warehouse.pet_life_stage_definitions).';
+    'Whether a pet of a species and age in months is in a growing life stage (warehouse.pet_life_stage_of).';

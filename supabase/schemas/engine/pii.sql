@@ -87,27 +87,31 @@ $$;
 comment on function warehouse.pii_salt() is
     'The PII salt, for the pipeline''s staging functions only (execute is revoked from everyone else).';
 
+-- The hashing helpers run once per staged row. They are SQL functions without a SET clause, every name in them
+-- qualified (pg_catalog for built-ins and operators), so that PostgreSQL inlines them into the staging
+-- projections: no function call, nor search_path save and restore, per row. (A SET clause, or a body more
+-- volatile than the function's declaration, prevents inlining.)
 create function warehouse.salted_sha256(p_value text, p_salt text)
 returns varchar(64)
 language sql
-immutable
+stable
 parallel safe
-set search_path = ''
 as $$
-    select encode(sha256(convert_to(p_salt || p_value, 'UTF8')), 'hex')::varchar(64)
+    select pg_catalog.encode(
+        pg_catalog.sha256(pg_catalog.convert_to(p_salt operator(pg_catalog.||) p_value, 'UTF8')), 'hex')::pg_catalog.varchar(64)
 $$;
 
 comment on function warehouse.salted_sha256(text, text) is
-    'SHA-256 of salt || value as 64 hex characters; NULL for a NULL value. Callers normalise the value first.';
+    'SHA-256 of salt || value as 64 hex characters; NULL for a NULL value. Callers normalise the value first. Stable, '
+    'as convert_to is (so that it inlines); the same value and salt always give the same hash.';
 
 create function warehouse.normalise_email(p_email text)
 returns text
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
-    select nullif(lower(btrim(p_email)), '')
+    select nullif(pg_catalog.lower(pg_catalog.btrim(p_email)), '')
 $$;
 
 comment on function warehouse.normalise_email(text) is 'An email as hashed: trimmed and lowercased.';
@@ -117,11 +121,11 @@ returns text
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
     select case
-        when p_email is null or position('@' in p_email) = 0 then null
-        else left(split_part(p_email, '@', 1), 4) || '***@' || split_part(p_email, '@', 2)
+        when p_email is null or pg_catalog.strpos(p_email, '@') operator(pg_catalog.=) 0 then null
+        else pg_catalog.left(pg_catalog.split_part(p_email, '@', 1), 4) operator(pg_catalog.||) '***@'
+            operator(pg_catalog.||) pg_catalog.split_part(p_email, '@', 2)
     end
 $$;
 
@@ -137,14 +141,13 @@ returns boolean
 language sql
 immutable
 parallel safe
-set search_path = ''
 as $$
     select coalesce(
         -- a key that names personal data, at any depth
-        p_value::text ~* '"(e_?mail|email_address|first_?name|last_?name|full_?name|name|user_?name|phone|phone_number|mobile|address|street|postcode|postal_code|zip|zip_code|ip|ip_address|password|ssn|birth_?date|dob|lat|lng|lon|latitude|longitude)"\s*:'
+        p_value::pg_catalog.text operator(pg_catalog.~*) '"(e_?mail|email_address|first_?name|last_?name|full_?name|name|user_?name|phone|phone_number|mobile|address|street|postcode|postal_code|zip|zip_code|ip|ip_address|password|ssn|birth_?date|dob|lat|lng|lon|latitude|longitude)"\s*:'
         -- or a value that looks like an email address or an IPv4 address
-        or p_value::text ~* '[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}'
-        or p_value::text ~ '(^|[^0-9.])([0-9]{1,3}\.){3}[0-9]{1,3}([^0-9.]|$)',
+        or p_value::pg_catalog.text operator(pg_catalog.~*) '[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}'
+        or p_value::pg_catalog.text operator(pg_catalog.~) '(^|[^0-9.])([0-9]{1,3}\.){3}[0-9]{1,3}([^0-9.]|$)',
         false)
 $$;
 

@@ -11,11 +11,15 @@ create table marts.marts_core_dim_users (
     created_at timestamptz,
     deleted_at timestamptz,
     analytics_opt_out boolean not null default false,
-    _dbt_loaded_at timestamptz default now()
+    _dbt_loaded_at timestamptz default now(),
+    _recompute_on date
 );
 
 create index idx_marts_dim_users_lifecycle on marts.marts_core_dim_users (lifecycle_stage);
 create index idx_marts_dim_users_cohort on marts.marts_core_dim_users (signup_cohort);
+-- the users due for recomputation today (the touched function), and the rows a run wrote (the post hook)
+create index idx_marts_dim_users_recompute_on on marts.marts_core_dim_users (_recompute_on);
+create index idx_marts_dim_users_loaded_at on marts.marts_core_dim_users (_dbt_loaded_at);
 
 comment on table marts.marts_core_dim_users is
     'Dimension: user attributes. Grain: one row per user (hard-deleted users removed). Use: cohort analysis, segmentation.';
@@ -32,10 +36,18 @@ comment on column marts.marts_core_dim_users.created_at is 'Sign-up time.';
 comment on column marts.marts_core_dim_users.deleted_at is 'Soft-delete time; the seed''s example queries filter on deleted_at IS NULL.';
 comment on column marts.marts_core_dim_users.analytics_opt_out is 'The user opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_core_dim_users._dbt_loaded_at is 'When the pipeline wrote the row.';
+comment on column marts.marts_core_dim_users._recompute_on is
+    'Pipeline metadata: the first day on which lifecycle_stage can change with the date alone (a bound of '
+    'warehouse.lifecycle_stage_definitions turns); the run on or after that day recomputes the row. infinity: never '
+    '(the stage has no bound left to cross); NULL: unknown (a row written before the column existed), recomputed at the next run.';
 
 -- The transformation. Touched: users whose staging row changed or who logged in, and users whose
--- lifecycle stage changed with the date alone. The post hook records every stage change in
--- marts_core_lifecycle_transitions (defined in that file): the history an SCD1 dimension does not keep.
+-- lifecycle stage can have moved with the date alone: each row keeps the first day on which one of its
+-- stage bounds turns (_recompute_on, indexed), so the touched function reads only the users due today,
+-- never the whole dimension. A change to warehouse.lifecycle_stage_definitions reaches every user at the
+-- next full refresh (npm run pipeline -- --full-refresh); until then, each user as they are recomputed.
+-- The post hook records every stage change in marts_core_lifecycle_transitions (defined in that file):
+-- the history an SCD1 dimension does not keep.
 create function marts.marts_core_dim_users__touched(p_from_batch bigint, p_to_batch bigint)
 returns table (user_id uuid)
 language sql
@@ -51,13 +63,16 @@ begin atomic
     union
     select d.user_id
     from marts.marts_core_dim_users as d
-    where d.lifecycle_stage is distinct from warehouse.lifecycle_stage(
-        current_date - (d.created_at at time zone 'UTC')::date,
-        current_date - (d.last_login_at at time zone 'UTC')::date);
+    where d._recompute_on <= warehouse.as_of_date()
+    union
+    select d.user_id
+    from marts.marts_core_dim_users as d
+    where d._recompute_on is null;
 end;
 
 comment on function marts.marts_core_dim_users__touched(bigint, bigint) is
-    'Model marts_core_dim_users: the users batches (p_from_batch, p_to_batch] changed, and those whose stage moved with the date.';
+    'Model marts_core_dim_users: the users batches (p_from_batch, p_to_batch] changed, and those whose stage can have '
+    'moved with the date (_recompute_on on or before warehouse.as_of_date(), read through its index).';
 
 create function marts.marts_core_dim_users__rows(p_from_batch bigint, p_to_batch bigint)
 returns setof marts.marts_core_dim_users
@@ -66,13 +81,6 @@ stable
 begin atomic
     with touched as (
         select t.user_id from marts.marts_core_dim_users__touched(p_from_batch, p_to_batch) as t
-    ),
-    logins as (
-        select e.user_id, min(e.occurred_at) as first_login_at, max(e.occurred_at) as last_login_at
-        from staging.stg_supabase_auth_events as e
-        join touched as t on t.user_id = e.user_id
-        where e.event_type = 'login_success' and not e.is_hard_deleted
-        group by e.user_id
     ),
     computed as (
         select
@@ -89,7 +97,13 @@ begin atomic
             u.analytics_opt_out
         from staging.stg_supabase_users as u
         join touched as t on t.user_id = u.user_id
-        left join logins as l on l.user_id = u.user_id
+        -- each user's logins through idx_stg_auth_events_user_occurred (a lateral subquery: never a scan of
+        -- every auth event, whatever the planner thinks of the touched users' number)
+        cross join lateral (
+            select min(e.occurred_at) as first_login_at, max(e.occurred_at) as last_login_at
+            from staging.stg_supabase_auth_events as e
+            where e.user_id = u.user_id and e.event_type = 'login_success' and not e.is_hard_deleted
+        ) as l
         where not u.is_hard_deleted
     ),
     final as (
@@ -100,23 +114,26 @@ begin atomic
             c.auth_methods,
             c.preferred_auth_method,
             c.two_factor_enabled,
-            warehouse.lifecycle_stage(
-                current_date - (c.created_at at time zone 'UTC')::date,
-                current_date - (c.last_login_at at time zone 'UTC')::date) as lifecycle_stage,
+            r.lifecycle_stage,
             c.first_login_at,
             c.last_login_at,
             c.created_at,
             c.deleted_at,
             c.analytics_opt_out,
-            now() as _dbt_loaded_at
+            now() as _dbt_loaded_at,
+            coalesce(warehouse.as_of_date() + r.days_until_change, 'infinity') as _recompute_on
         from computed as c
+        -- the stage rule, inlined: evaluated per user without a function call
+        cross join lateral warehouse.lifecycle_stage_rule(
+            warehouse.as_of_date() - (c.created_at at time zone 'UTC')::date,
+            warehouse.as_of_date() - (c.last_login_at at time zone 'UTC')::date) as r
     )
     select * from final;
 end;
 
 comment on function marts.marts_core_dim_users__rows(bigint, bigint) is
-    'Model marts_core_dim_users: the rows of the touched users, from staging, with today''s lifecycle stage; '
-    'hard-deleted users have none.';
+    'Model marts_core_dim_users: the rows of the touched users, from staging, with the lifecycle stage as of '
+    'warehouse.as_of_date() (today) and the day it can next change; hard-deleted users have none.';
 
 insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, post_hook, grain)
 values ('marts_core_dim_users', 'marts', 'marts', 'marts_core_dim_users', 'recompute_keys', '{user_id}',

@@ -23,13 +23,15 @@ comment on column marts.marts_core_lifecycle_transitions._dbt_loaded_at is 'When
 
 -- Written by the marts_core_dim_users model's post hook, right after the dimension is refreshed: a
 -- user's stage that differs from the last stage recorded for them is a transition (from_stage NULL for
--- a user the history has not seen). A user who opted out (or back in) is followed here too.
+-- a user the history has not seen). Only the rows this run wrote can have a new stage (every other row
+-- was compared when it was written), so the hook reads those (_dbt_loaded_at = now(), the run's
+-- transaction time, indexed), not the whole dimension. A user who opted out (or back in) is followed here too.
 create function marts.marts_core_lifecycle_transitions__record(p_from_batch bigint, p_to_batch bigint)
 returns void
 language sql
 begin atomic
     insert into marts.marts_core_lifecycle_transitions (user_id, changed_on, from_stage, to_stage, analytics_opt_out)
-    select d.user_id, current_date, l.to_stage, d.lifecycle_stage, d.analytics_opt_out
+    select d.user_id, warehouse.as_of_date(), l.to_stage, d.lifecycle_stage, d.analytics_opt_out
     from marts.marts_core_dim_users as d
     left join lateral (
         select t.to_stage
@@ -38,7 +40,8 @@ begin atomic
         order by t.changed_on desc, t._dbt_loaded_at desc
         limit 1
     ) as l on true
-    where d.lifecycle_stage is distinct from l.to_stage
+    where d._dbt_loaded_at = now()
+      and d.lifecycle_stage is distinct from l.to_stage
     on conflict (user_id, changed_on, to_stage) do nothing;
     update marts.marts_core_lifecycle_transitions as t
     set analytics_opt_out = u.analytics_opt_out
@@ -48,8 +51,9 @@ begin atomic
 end;
 
 comment on function marts.marts_core_lifecycle_transitions__record(bigint, bigint) is
-    'Post hook of marts_core_dim_users: records each user whose stage differs from their last recorded one as a '
-    'transition dated today, and follows opt-out changes of batches (p_from_batch, p_to_batch].';
+    'Post hook of marts_core_dim_users: records each user the run recomputed whose stage differs from their last '
+    'recorded one as a transition dated warehouse.as_of_date() (today), and follows opt-out changes of batches '
+    '(p_from_batch, p_to_batch].';
 
 select warehouse.enable_mart_rls('marts_core_lifecycle_transitions');
 

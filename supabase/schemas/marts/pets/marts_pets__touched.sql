@@ -24,9 +24,11 @@ begin atomic
     select t.pet_id from staging.stg_supabase_care_tasks as t
     where t._batch_id > p_from_batch and t._batch_id <= p_to_batch and t.pet_id is not null
     union
+    -- the pets of the owners the batches changed, through idx_stg_pets_owner (an array of owners: an index
+    -- scan however many, never a scan of every pet)
     select p.pet_id from staging.stg_supabase_pets as p
-    join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
-    where u._batch_id > p_from_batch and u._batch_id <= p_to_batch;
+    where p.owner_user_id = any (array(
+        select u.user_id from staging.stg_supabase_users as u where u._batch_id > p_from_batch and u._batch_id <= p_to_batch));
 end;
 
 comment on function marts.pets_touched(bigint, bigint) is

@@ -1,16 +1,15 @@
 -- Model marts_pets_attention_needed. Grain: one row per pet per reason per subject needing attention today.
 -- Materialized per pet (recompute_keys on pet_id). What needs attention moves with the date as well as
--- with the data: besides the pets the batches touched, the first run recomputes every pet, and a run on
--- a later day than the last one (warehouse.model_state.refreshed_at) recomputes the pets listed (days
--- overdue grow, rows expire) and every pet that can be listed today: a vaccine dose due within the
--- window or overdue, a medication dose due within the gap lookback, a weigh-in within the weight window.
---
--- The old refresh function recomputed, on a new day, the pets listed and those whose due dates or
--- weigh-ins had crossed a boundary since the last run. That is not enough here: the materializer calls
--- the touched function, deletes those pets' rows, and the rows function then calls the touched function
--- again, when the listed pets (read from this mart) are gone. The pets that can be listed today are
--- found from staging alone, so both calls find them; a pet listed before and not among them has no row
--- today, and its rows are deleted, as before.
+-- with the data. Besides the pets the batches touched (on the first run, from batch 0, every pet), a run
+-- on a later day (warehouse.as_of_date()) than the last one (warehouse.model_state.refreshed_at)
+-- recomputes the pets whose rows the days in between can have changed, and no other:
+--   - the pets listed with a row dated before today: days overdue grow, a vaccine due becomes overdue, a
+--     medication gap or a weigh-in leaves its window;
+--   - the pets with a vaccine dose whose next due date entered the due window since the last run, or a
+--     medication dose that fell due since then (staging's index on next_due_on);
+--   - the pets whose life stage changed since then (warehouse.pet_life_stage_definitions): one that stops
+--     growing comes under the abnormal weight rule.
+-- Every other pet's rows are the same as at the last run.
 
 create table marts.marts_pets_attention_needed (
     pet_id uuid not null,
@@ -27,6 +26,8 @@ create table marts.marts_pets_attention_needed (
 );
 
 create index idx_marts_pets_attention_reason on marts.marts_pets_attention_needed (reason);
+-- the rows a run wrote: marts_pets_dim_pets compares those pets' health status
+create index idx_marts_pets_attention_loaded_at on marts.marts_pets_attention_needed (_dbt_loaded_at);
 
 comment on table marts.marts_pets_attention_needed is
     'Proactive care: what needs attention now. Grain: one row per pet per reason per subject (vaccine, medication or weight). '
@@ -51,64 +52,74 @@ returns table (pet_id uuid)
 language sql
 stable
 begin atomic
-    with previous_run as (
-        select (
-            select (s.refreshed_at at time zone 'UTC')::date
-            from warehouse.model_state as s
-            where s.model_name = 'marts_pets_attention_needed') as previous_date
-    ),
-    rules as (
+    with run as (
         select
-            warehouse.metric('pet_vaccine_due_window_days')::integer as due_window,
-            warehouse.metric('pet_medication_gap_lookback_days')::integer as gap_lookback,
-            warehouse.metric('pet_weight_change_window_days')::integer as weight_window
+            (select (s.refreshed_at at time zone 'UTC')::date
+             from warehouse.model_state as s
+             where s.model_name = 'marts_pets_attention_needed') as previous_date,
+            warehouse.as_of_date() as today,
+            warehouse.metric('pet_vaccine_due_window_days')::integer as due_window
+        offset 0
     )
-    -- the pets the batches touched
+    -- the pets the batches touched: on the first run (batches from 0), every pet
     select t.pet_id
     from marts.pets_touched(p_from_batch, p_to_batch) as t
     union
-    -- the first run (or a model never refreshed): every pet
-    select p.pet_id
-    from staging.stg_supabase_pets as p
-    cross join previous_run as r
-    where r.previous_date is null
-    union
-    -- the date moved since the last run: the pets listed ...
+    -- the date moved since the last run: the pets listed with a row dated before today
     select a.pet_id
     from marts.marts_pets_attention_needed as a
-    cross join previous_run as r
-    where r.previous_date < current_date
+    where (select r.previous_date < r.today from run as r)
+      and a.due_on < (select r.today from run as r)
     union
-    -- ... and every pet that can be listed today: a vaccine dose due within the window or overdue, a
-    -- medication dose due within the gap lookback, a weigh-in within the weight window
+    -- ... the pets with a vaccine dose whose next due date entered the window since the last run
     select e.pet_id
     from staging.stg_supabase_health_events as e
-    cross join previous_run as r
-    cross join rules as k
-    where r.previous_date < current_date and e.pet_id is not null
-      and ((e.event_type = 'vaccine' and e.next_due_on <= current_date + k.due_window)
-        or (e.event_type = 'medication' and e.next_due_on < current_date and e.next_due_on >= current_date - k.gap_lookback))
+    where (select r.previous_date < r.today from run as r)
+      and e.next_due_on > (select r.previous_date + r.due_window from run as r)
+      and e.next_due_on <= (select r.today + r.due_window from run as r)
+      and e.event_type = 'vaccine' and e.pet_id is not null
     union
-    select w.pet_id
-    from staging.stg_supabase_pet_weights as w
-    cross join previous_run as r
-    cross join rules as k
-    where r.previous_date < current_date and w.pet_id is not null and w.weighed_on >= current_date - k.weight_window;
+    -- ... the pets with a medication dose that fell due since the last run
+    select e.pet_id
+    from staging.stg_supabase_health_events as e
+    where (select r.previous_date < r.today from run as r)
+      and e.next_due_on >= (select r.previous_date from run as r)
+      and e.next_due_on < (select r.today from run as r)
+      and e.event_type = 'medication' and e.pet_id is not null
+    union
+    -- ... the pets whose life stage changed since the last run (one that stops growing comes under the
+    -- abnormal weight rule): those reaching a stage bound's age in months. The birth date range, a superset
+    -- of them, is cheap to test on every pet (and would use an index on staging's birth_date); the exact
+    -- ages are computed for the pets within it only.
+    select p.pet_id
+    from (
+        select d.species, b.age_months
+        from warehouse.pet_life_stage_definitions as d
+        cross join lateral (values (d.min_age_months), (d.max_age_months + 1)) as b (age_months)
+        where b.age_months is not null
+    ) as bound
+    join staging.stg_supabase_pets as p on p.species = bound.species
+    where (select r.previous_date < r.today from run as r)
+      and p.birth_date > (select r.previous_date from run as r) - make_interval(months => bound.age_months, days => 4)
+      and p.birth_date <= (select r.today from run as r) - make_interval(months => bound.age_months, days => -31)
+      and warehouse.pet_age_months(p.birth_date, (select r.previous_date from run as r)) < bound.age_months
+      and warehouse.pet_age_months(p.birth_date, (select r.today from run as r)) >= bound.age_months;
 end;
 
 comment on function marts.marts_pets_attention_needed__touched(bigint, bigint) is
     'Model marts_pets_attention_needed: the pets (one row each) to recompute for batches (p_from_batch, p_to_batch]: '
-    'those the batches touched (marts.pets_touched); on the first run every pet; and when the date moved since the last '
-    'run (warehouse.model_state.refreshed_at) the pets listed and every pet whose doses or weigh-ins can qualify today.';
+    'those the batches touched (marts.pets_touched; on the first run, from batch 0, every pet); and when the date moved since the last '
+    'run (warehouse.model_state.refreshed_at) the pets whose rows the days in between changed: listed with a row dated '
+    'before today, a vaccine dose whose due date entered the window or a medication dose that fell due since, a pet '
+    'whose life stage changed since (one that stops growing comes under the abnormal weight rule).';
 
 create function marts.marts_pets_attention_needed__rows(p_from_batch bigint, p_to_batch bigint)
 returns setof marts.marts_pets_attention_needed
 language sql
 stable
 begin atomic
-    -- Each step carries the pet's columns along rather than joining back to the pets: staging was
-    -- written in this transaction and has no statistics yet, and a join of two CTEs estimated at one
-    -- row each would be planned as a nested loop.
+    -- Each pet's row, owner, doses and weigh-ins are read through their indexes (lateral subqueries: per
+    -- pet, never a scan of all of staging, whatever the planner estimates the touched pets' number to be).
     with rules as (
         select
             warehouse.metric('pet_vaccine_due_window_days')::integer as due_window,
@@ -116,71 +127,89 @@ begin atomic
             warehouse.metric('pet_weight_change_pct') as weight_pct,
             warehouse.metric('pet_weight_change_window_days')::integer as weight_window
     ),
+    touched as (
+        select t.pet_id from marts.marts_pets_attention_needed__touched(p_from_batch, p_to_batch) as t
+    ),
     pets as (
-        select p.pet_id, p.owner_user_id, p.species, warehouse.pet_age_months(p.birth_date, current_date) as age_months,
+        select p.pet_id, p.owner_user_id, p.species, warehouse.pet_age_months(p.birth_date, warehouse.as_of_date()) as age_months,
                coalesce(u.analytics_opt_out, false) as analytics_opt_out
-        from staging.stg_supabase_pets as p
-        join marts.marts_pets_attention_needed__touched(p_from_batch, p_to_batch) as t on t.pet_id = p.pet_id
-        left join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
-        where not p.is_hard_deleted and p.deleted_at is null
-          and u.deleted_at is null and not coalesce(u.is_hard_deleted, false)
+        from touched as t
+        cross join lateral (
+            select s.pet_id, s.owner_user_id, s.species, s.birth_date
+            from staging.stg_supabase_pets as s
+            where s.pet_id = t.pet_id and not s.is_hard_deleted and s.deleted_at is null
+            limit 1
+        ) as p
+        left join lateral (
+            select o.analytics_opt_out, o.deleted_at, o.is_hard_deleted
+            from staging.stg_supabase_users as o
+            where o.user_id = p.owner_user_id
+            limit 1
+        ) as u on true
+        where u.deleted_at is null and not coalesce(u.is_hard_deleted, false)
     ),
+    -- the latest dose of each vaccine and medication
     latest_doses as (
-        select distinct on (e.pet_id, e.event_type, coalesce(e.vaccine_name, e.medication_name))
-            e.pet_id, e.event_type, coalesce(e.vaccine_name, e.medication_name) as subject, e.next_due_on,
-            p.owner_user_id, p.species, p.analytics_opt_out
-        from staging.stg_supabase_health_events as e
-        join pets as p on p.pet_id = e.pet_id
-        where not e.is_hard_deleted and e.event_type in ('vaccine', 'medication')
-          and coalesce(e.vaccine_name, e.medication_name) is not null
-        order by e.pet_id, e.event_type, coalesce(e.vaccine_name, e.medication_name), e.occurred_on desc,
-                 e.next_due_on desc nulls last, e.health_event_id
+        select p.pet_id, d.event_type, d.subject, d.next_due_on, p.owner_user_id, p.species, p.analytics_opt_out
+        from pets as p
+        cross join lateral (
+            select distinct on (e.event_type, coalesce(e.vaccine_name, e.medication_name))
+                e.event_type, coalesce(e.vaccine_name, e.medication_name) as subject, e.next_due_on
+            from staging.stg_supabase_health_events as e
+            where e.pet_id = p.pet_id and not e.is_hard_deleted and e.event_type in ('vaccine', 'medication')
+              and coalesce(e.vaccine_name, e.medication_name) is not null
+            order by e.event_type, coalesce(e.vaccine_name, e.medication_name), e.occurred_on desc,
+                     e.next_due_on desc nulls last, e.health_event_id
+        ) as d
     ),
-    -- every weigh-in, numbered from the latest (recency 1), with the latest one's day and weight
-    weights as (
-        select w.pet_id, w.weighed_on, w.weight_kg,
-               row_number() over latest_first as recency,
-               first_value(w.weighed_on) over latest_first as latest_weighed_on,
-               first_value(w.weight_kg) over latest_first as latest_weight_kg,
-               p.owner_user_id, p.species, p.age_months, p.analytics_opt_out
-        from staging.stg_supabase_pet_weights as w
-        join pets as p on p.pet_id = w.pet_id
-        where not w.is_hard_deleted
-        window latest_first as (partition by w.pet_id order by w.weighed_on desc, w.weight_id)
-    ),
-    -- the latest weigh-in, when within the window of today, and the previous one within the window of it
+    -- the latest weigh-in, when within the window of today, and the previous one (the latest of an earlier
+    -- day) within the window of it
     weight_changes as (
-        select distinct on (w.pet_id)
-            w.pet_id, w.latest_weighed_on, w.latest_weight_kg, w.weight_kg as previous_weight_kg,
-            w.owner_user_id, w.species, w.age_months, w.analytics_opt_out
-        from weights as w
+        select p.pet_id, l.weighed_on as latest_weighed_on, l.weight_kg as latest_weight_kg, v.weight_kg as previous_weight_kg,
+               p.owner_user_id, p.species, p.age_months, p.analytics_opt_out
+        from pets as p
         cross join rules as k
-        where w.latest_weighed_on >= current_date - k.weight_window
-          and w.weighed_on < w.latest_weighed_on and w.weighed_on >= w.latest_weighed_on - k.weight_window
-        order by w.pet_id, w.weighed_on desc, w.recency
+        cross join lateral (
+            select w.weighed_on, w.weight_kg
+            from staging.stg_supabase_pet_weights as w
+            where w.pet_id = p.pet_id and not w.is_hard_deleted
+            order by w.weighed_on desc, w.weight_id
+            limit 1
+        ) as l
+        cross join lateral (
+            select w.weight_kg
+            from staging.stg_supabase_pet_weights as w
+            where w.pet_id = p.pet_id and not w.is_hard_deleted
+              and w.weighed_on < l.weighed_on and w.weighed_on >= l.weighed_on - k.weight_window
+            order by w.weighed_on desc, w.weight_id
+            limit 1
+        ) as v
+        where l.weighed_on >= warehouse.as_of_date() - k.weight_window
     ),
     reasons as (
-        select d.pet_id, case when d.next_due_on < current_date then 'vaccine_overdue' else 'vaccine_due' end as reason,
+        select d.pet_id, case when d.next_due_on < warehouse.as_of_date() then 'vaccine_overdue' else 'vaccine_due' end as reason,
                d.subject, d.owner_user_id, d.species, d.next_due_on as due_on,
-               greatest(current_date - d.next_due_on, 0) as days_overdue, null::numeric as weight_change_pct,
+               greatest(warehouse.as_of_date() - d.next_due_on, 0) as days_overdue, null::numeric as weight_change_pct,
                d.analytics_opt_out
         from latest_doses as d
         cross join rules as k
-        where d.event_type = 'vaccine' and d.next_due_on <= current_date + k.due_window
+        where d.event_type = 'vaccine' and d.next_due_on <= warehouse.as_of_date() + k.due_window
         union all
         select d.pet_id, 'medication_gap', d.subject, d.owner_user_id, d.species, d.next_due_on,
-               current_date - d.next_due_on, null, d.analytics_opt_out
+               warehouse.as_of_date() - d.next_due_on, null, d.analytics_opt_out
         from latest_doses as d
         cross join rules as k
-        where d.event_type = 'medication' and d.next_due_on < current_date and d.next_due_on >= current_date - k.gap_lookback
+        where d.event_type = 'medication' and d.next_due_on < warehouse.as_of_date() and d.next_due_on >= warehouse.as_of_date() - k.gap_lookback
         union all
         select c.pet_id, 'abnormal_weight_change', 'weight', c.owner_user_id, c.species, c.latest_weighed_on, 0,
                round((c.latest_weight_kg - c.previous_weight_kg) / c.previous_weight_kg * 100, 1), c.analytics_opt_out
         from weight_changes as c
         cross join rules as k
+        -- the life stage rule, inlined: evaluated per pet without a function call
+        cross join lateral warehouse.pet_life_stage_of(c.species, c.age_months) as ls
         where c.previous_weight_kg > 0
           and abs(c.latest_weight_kg - c.previous_weight_kg) / c.previous_weight_kg * 100 > k.weight_pct
-          and not warehouse.pet_is_growing(c.species, c.age_months)
+          and not ls.is_growing
     ),
     final as (
         select r.pet_id, r.reason, r.subject, r.owner_user_id, r.species, r.due_on, r.days_overdue, r.weight_change_pct,

@@ -1,14 +1,15 @@
 -- Model marts_pets_dim_pets. Grain: one row per pet (hard-deleted pets removed; soft-deleted ones keep deleted_at).
--- Materialized per pet (recompute_keys on pet_id). Age, life stage and the statuses are as of the run,
--- and health_status reads marts_pets_attention_needed (so this model runs after that one): besides the
--- pets the batches touched, every pet whose age, life stage, vaccination or health status in the
--- dimension is no longer today's is touched and recomputed (the old refresh function updated those
--- columns in place).
---
--- Those pets are found by reading this dimension; the materializer deletes the touched pets' rows
--- before the rows function runs, and the rows function's own call of the touched function no longer
--- finds them. So the rows function recomputes the touched pets and every staging pet missing from the
--- dimension: after the delete, the same pets (the dimension holds every other pet of staging).
+-- Materialized per pet (recompute_keys on pet_id). Age, life stage and the statuses are as of the run
+-- (warehouse.as_of_date()), and health_status reads marts_pets_attention_needed (so this model runs after
+-- that one): besides the pets the batches touched, the pets whose values the date or that mart moved are
+-- touched and recomputed, found without reading the whole dimension:
+--   - age (so life stage) and vaccination status change on a day known from the row itself: the next
+--     month birthday (warehouse.pet_age_months_change_on) and the day after next_vaccine_due_on while up to
+--     date. marts.marts_pets_dim_pets__changes_on gives the earlier of the two, an index holds it, and the
+--     touched function reads the pets due on or before today;
+--   - health_status follows marts_pets_attention_needed: only the pets flagged in either (listed there,
+--     or needs_attention here) are compared.
+-- A change to warehouse.pet_life_stage_definitions reaches every pet at the next full refresh.
 
 create table marts.marts_pets_dim_pets (
     pet_id uuid primary key,
@@ -36,6 +37,34 @@ create table marts.marts_pets_dim_pets (
 
 create index idx_marts_dim_pets_owner on marts.marts_pets_dim_pets (owner_user_id);
 create index idx_marts_dim_pets_species on marts.marts_pets_dim_pets (species, life_stage);
+
+create function marts.marts_pets_dim_pets__changes_on(
+    p_birth_date date,
+    p_age_months integer,
+    p_vaccination_status varchar(20),
+    p_next_vaccine_due_on date
+)
+returns date
+language sql
+immutable
+parallel safe
+as $$
+    select least(
+        warehouse.pet_age_months_change_on(p_birth_date, p_age_months),
+        case when p_vaccination_status operator(pg_catalog.=) 'up_to_date'
+             then p_next_vaccine_due_on operator(pg_catalog.+) 1 end)
+$$;
+
+comment on function marts.marts_pets_dim_pets__changes_on(date, integer, varchar, date) is
+    'Model marts_pets_dim_pets: the first day on which a row''s date-driven values change: its age in months (and so its '
+    'life stage) on the next month birthday, its vaccination status (and so its health status) the day after '
+    'next_vaccine_due_on while up to date; NULL: never by the date alone. Immutable: idx_marts_dim_pets_changes_on holds it.';
+
+-- the pets whose values the date moves: the touched function reads those due on or before today
+create index idx_marts_dim_pets_changes_on on marts.marts_pets_dim_pets
+    (marts.marts_pets_dim_pets__changes_on(birth_date, age_months, vaccination_status, next_vaccine_due_on));
+-- the pets flagged as needing attention, compared with marts_pets_attention_needed
+create index idx_marts_dim_pets_needs_attention on marts.marts_pets_dim_pets (pet_id) where health_status = 'needs_attention';
 
 comment on table marts.marts_pets_dim_pets is
     'Dimension: pets. Grain: one row per pet (hard-deleted pets removed; soft-deleted ones keep deleted_at). '
@@ -71,116 +100,96 @@ returns table (pet_id uuid)
 language sql
 stable
 begin atomic
-    with attention as (
-        select distinct a.pet_id from marts.marts_pets_attention_needed as a
-    ),
-    today as (
-        select
-            d.pet_id, d.species, d.age_months, d.life_stage, d.vaccination_status, d.health_status,
-            warehouse.pet_age_months(d.birth_date, current_date) as age_months_today,
-            case
-                when d.vaccine_doses = 0 then 'no_record'
-                when d.next_vaccine_due_on < current_date then 'overdue'
-                else 'up_to_date'
-            end as vaccination_status_today,
-            a.pet_id is not null as needs_attention
-        from marts.marts_pets_dim_pets as d
-        left join attention as a on a.pet_id = d.pet_id
-    )
     -- the pets the batches touched
     select t.pet_id
     from marts.pets_touched(p_from_batch, p_to_batch) as t
     union
-    -- the pets whose values moved with the date or with marts_pets_attention_needed
-    select s.pet_id
-    from today as s
-    where (s.age_months, s.life_stage, s.vaccination_status, s.health_status) is distinct from (
-        s.age_months_today,
-        warehouse.pet_life_stage(s.species, s.age_months_today),
-        s.vaccination_status_today,
-        case
-            when s.vaccination_status_today = 'overdue' then 'vaccine_overdue'
-            when s.needs_attention then 'needs_attention'
-            else 'up_to_date'
-        end);
+    -- the pets whose age, life stage or vaccination status the date moved (through idx_marts_dim_pets_changes_on)
+    select d.pet_id
+    from marts.marts_pets_dim_pets as d
+    where marts.marts_pets_dim_pets__changes_on(d.birth_date, d.age_months, d.vaccination_status, d.next_vaccine_due_on)
+          <= warehouse.as_of_date()
+    union
+    -- listed in marts_pets_attention_needed, not flagged here (a pet overdue for a vaccine stays vaccine_overdue):
+    -- such a pet was listed by this run, which wrote its rows (_dbt_loaded_at is the run's transaction time)
+    select a.pet_id
+    from marts.marts_pets_attention_needed as a
+    join marts.marts_pets_dim_pets as d on d.pet_id = a.pet_id
+    where a._dbt_loaded_at = now() and d.health_status = 'up_to_date'
+    union
+    -- flagged here, no longer listed there
+    select d.pet_id
+    from marts.marts_pets_dim_pets as d
+    where d.health_status = 'needs_attention'
+      and not exists (select 1 from marts.marts_pets_attention_needed as a where a.pet_id = d.pet_id);
 end;
 
 comment on function marts.marts_pets_dim_pets__touched(bigint, bigint) is
     'Model marts_pets_dim_pets: the pets (one row each) to recompute for batches (p_from_batch, p_to_batch]: those the '
-    'batches touched (marts.pets_touched), and those whose age, life stage, vaccination or health status in the dimension '
-    'is no longer today''s (the date moved, or marts_pets_attention_needed changed).';
+    'batches touched (marts.pets_touched); those whose age, life stage or vaccination status changes on or before '
+    'warehouse.as_of_date() (marts.marts_pets_dim_pets__changes_on, indexed); and those whose health status no longer '
+    'follows marts_pets_attention_needed (listed there by this run and up_to_date here, or needs_attention here and not listed).';
 
 create function marts.marts_pets_dim_pets__rows(p_from_batch bigint, p_to_batch bigint)
 returns setof marts.marts_pets_dim_pets
 language sql
 stable
 begin atomic
-    -- the touched pets, and every staging pet missing from the dimension (after the materializer's
-    -- delete: also the touched pets that the touched function, reading the dimension, no longer finds)
+    -- The materializer computes the rows before it deletes the old ones, so the touched function reads the
+    -- dimension as it was and finds the same pets as the materializer's call did. Each pet's events, weigh-ins
+    -- and owner are read through their indexes (lateral and scalar subqueries: per pet, never a scan of all
+    -- of staging, whatever the planner estimates the touched pets' number to be).
     with touched as (
         select t.pet_id from marts.marts_pets_dim_pets__touched(p_from_batch, p_to_batch) as t
-        union
-        select p.pet_id
-        from staging.stg_supabase_pets as p
-        where not exists (select 1 from marts.marts_pets_dim_pets as d where d.pet_id = p.pet_id)
     ),
     pets as (
         select p.pet_id, p.owner_user_id, p.species, p.breed, p.sex, p.is_neutered, p.birth_date, p.created_at, p.deleted_at
-        from staging.stg_supabase_pets as p
-        join touched as t on t.pet_id = p.pet_id
-        where not p.is_hard_deleted
-    ),
-    events as (
-        select e.pet_id, e.event_type, e.vaccine_name, e.occurred_on, e.next_due_on, e.health_event_id
-        from staging.stg_supabase_health_events as e
-        join pets as p on p.pet_id = e.pet_id
-        where not e.is_hard_deleted
-    ),
-    latest_vaccine_doses as (
-        select distinct on (e.pet_id, e.vaccine_name) e.pet_id, e.next_due_on
-        from events as e
-        where e.event_type = 'vaccine' and e.vaccine_name is not null
-        order by e.pet_id, e.vaccine_name, e.occurred_on desc, e.next_due_on desc nulls last, e.health_event_id
-    ),
-    vaccines as (
-        select d.pet_id, min(d.next_due_on) as next_vaccine_due_on from latest_vaccine_doses as d group by d.pet_id
-    ),
-    event_summary as (
-        select e.pet_id,
-               count(*) filter (where e.event_type = 'vaccine')::integer as vaccine_doses,
-               max(e.occurred_on) filter (where e.event_type = 'vet_visit') as last_vet_visit_on
-        from events as e
-        group by e.pet_id
-    ),
-    latest_weight as (
-        select distinct on (w.pet_id) w.pet_id, w.weight_kg, w.weighed_on
-        from staging.stg_supabase_pet_weights as w
-        join pets as p on p.pet_id = w.pet_id
-        where not w.is_hard_deleted
-        order by w.pet_id, w.weighed_on desc, w.weight_id
-    ),
-    attention as (
-        select distinct a.pet_id from marts.marts_pets_attention_needed as a
+        from touched as t
+        cross join lateral (
+            select s.* from staging.stg_supabase_pets as s where s.pet_id = t.pet_id and not s.is_hard_deleted limit 1
+        ) as p
     ),
     computed as (
         select
             p.pet_id, p.owner_user_id, p.species, p.breed, p.sex, p.is_neutered, p.birth_date,
-            warehouse.pet_age_months(p.birth_date, current_date) as age_months,
+            warehouse.pet_age_months(p.birth_date, warehouse.as_of_date()) as age_months,
             case
-                when coalesce(s.vaccine_doses, 0) = 0 then 'no_record'
-                when v.next_vaccine_due_on < current_date then 'overdue'
+                when s.vaccine_doses = 0 then 'no_record'
+                when v.next_vaccine_due_on < warehouse.as_of_date() then 'overdue'
                 else 'up_to_date'
             end as vaccination_status,
-            a.pet_id is not null as needs_attention,
-            coalesce(s.vaccine_doses, 0) as vaccine_doses, v.next_vaccine_due_on, s.last_vet_visit_on,
+            exists (select 1 from marts.marts_pets_attention_needed as a where a.pet_id = p.pet_id) as needs_attention,
+            s.vaccine_doses, v.next_vaccine_due_on, s.last_vet_visit_on,
             w.weight_kg as latest_weight_kg, w.weighed_on as latest_weighed_on,
-            p.created_at, p.deleted_at, coalesce(u.analytics_opt_out, false) as analytics_opt_out
+            p.created_at, p.deleted_at,
+            coalesce((select u.analytics_opt_out from staging.stg_supabase_users as u where u.user_id = p.owner_user_id), false)
+                as analytics_opt_out
         from pets as p
-        left join event_summary as s on s.pet_id = p.pet_id
-        left join vaccines as v on v.pet_id = p.pet_id
-        left join latest_weight as w on w.pet_id = p.pet_id
-        left join attention as a on a.pet_id = p.pet_id
-        left join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
+        -- vaccine doses and the latest vet visit
+        cross join lateral (
+            select count(*) filter (where e.event_type = 'vaccine')::integer as vaccine_doses,
+                   max(e.occurred_on) filter (where e.event_type = 'vet_visit') as last_vet_visit_on
+            from staging.stg_supabase_health_events as e
+            where e.pet_id = p.pet_id and not e.is_hard_deleted
+        ) as s
+        -- the earliest next due date among the latest dose of each vaccine
+        cross join lateral (
+            select min(d.next_due_on) as next_vaccine_due_on
+            from (
+                select distinct on (e.vaccine_name) e.next_due_on
+                from staging.stg_supabase_health_events as e
+                where e.pet_id = p.pet_id and not e.is_hard_deleted and e.event_type = 'vaccine' and e.vaccine_name is not null
+                order by e.vaccine_name, e.occurred_on desc, e.next_due_on desc nulls last, e.health_event_id
+            ) as d
+        ) as v
+        -- the latest weigh-in
+        left join lateral (
+            select x.weight_kg, x.weighed_on
+            from staging.stg_supabase_pet_weights as x
+            where x.pet_id = p.pet_id and not x.is_hard_deleted
+            order by x.weighed_on desc, x.weight_id
+            limit 1
+        ) as w on true
     ),
     final as (
         select
@@ -193,7 +202,7 @@ begin atomic
             c.birth_date,
             c.age_months,
             c.age_months / 12 as age_years,
-            warehouse.pet_life_stage(c.species, c.age_months) as life_stage,
+            ls.life_stage,
             c.vaccination_status,
             case
                 when c.vaccination_status = 'overdue' then 'vaccine_overdue'
@@ -210,14 +219,16 @@ begin atomic
             c.analytics_opt_out,
             now() as _dbt_loaded_at
         from computed as c
+        -- the life stage rule, inlined: evaluated per pet without a function call
+        cross join lateral warehouse.pet_life_stage_of(c.species, c.age_months) as ls
     )
     select * from final;
 end;
 
 comment on function marts.marts_pets_dim_pets__rows(bigint, bigint) is
-    'Model marts_pets_dim_pets: the dimension rows, computed from staging and marts_pets_attention_needed with today''s '
-    'age, life stage and statuses, of the pets of marts_pets_dim_pets__touched (batches p_from_batch, p_to_batch] and of '
-    'every staging pet missing from the dimension (after the materializer''s delete, the same pets); hard-deleted pets have none.';
+    'Model marts_pets_dim_pets: the dimension rows of the pets of marts_pets_dim_pets__touched (batches p_from_batch, '
+    'p_to_batch]), computed from staging and marts_pets_attention_needed with the age, life stage and statuses as of '
+    'warehouse.as_of_date() (today); hard-deleted pets have none.';
 
 insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, grain)
 values ('marts_pets_dim_pets', 'marts', 'marts', 'marts_pets_dim_pets', 'recompute_keys', '{pet_id}',

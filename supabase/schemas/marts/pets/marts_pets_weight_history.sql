@@ -59,7 +59,7 @@ begin atomic
             p.species,
             w.weighed_on,
             w.weight_kg,
-            warehouse.pet_life_stage(p.species, warehouse.pet_age_months(p.birth_date, w.weighed_on)) as life_stage,
+            ls.life_stage,
             w.previous_weight_kg,
             w.previous_weighed_on,
             round((w.weight_kg - w.previous_weight_kg) / nullif(w.previous_weight_kg, 0) * 100, 1) as change_pct,
@@ -68,6 +68,8 @@ begin atomic
         from weights as w
         join staging.stg_supabase_pets as p on p.pet_id = w.pet_id and not p.is_hard_deleted
         left join staging.stg_supabase_users as u on u.user_id = p.owner_user_id
+        -- the life stage rule at the weigh-in, inlined: evaluated per weigh-in without a function call
+        cross join lateral warehouse.pet_life_stage_of(p.species, warehouse.pet_age_months(p.birth_date, w.weighed_on)) as ls
     )
     select * from final;
 end;

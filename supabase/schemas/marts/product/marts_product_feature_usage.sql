@@ -1,12 +1,14 @@
 -- Model marts_product_feature_usage. Grain: one row per feature per user per day (feature_used events).
 -- Materialized per day (recompute_keys on the unique key usage_date, user_id, feature_name). Touched:
 -- every day of a (user, feature) pair with a use the batches changed (a late or deleted use can move
--- the pair's first day, is_first_use_ever), every day of a user whose staging row changed (an opt-out,
--- or back in, follows), and every row of a hard-deleted user (no rows). A day with no use left has no
--- row. The old refresh function updated is_first_use_ever and analytics_opt_out in place; here those
--- days are recomputed from staging. Days the mart keeps beyond staging's retention (36 months; the
--- mart keeps 60) are not touched (staging no longer holds their events, so an opt-out no longer
--- reaches them), but they still count for their pair's first day.
+-- the pair's first day, is_first_use_ever); of a user whose staging row changed, only what that change
+-- reaches: the days whose analytics_opt_out the user's row no longer matches (an opt-out, or back in),
+-- every row of a user hard-deleted (no rows), and every day of a user the mart holds none of (back after
+-- a hard delete). A profile change that reaches no row touches none. A day with no use left has no row.
+-- The old refresh function updated is_first_use_ever and analytics_opt_out in place; here those days
+-- are recomputed from staging. Days the mart keeps beyond staging's retention (36 months; the mart keeps
+-- 60) are not touched (staging no longer holds their events, so an opt-out no longer reaches them), but
+-- they still count for their pair's first day.
 
 create table marts.marts_product_feature_usage (
     usage_date date not null,
@@ -43,7 +45,7 @@ language sql
 stable
 begin atomic
     with changed_users as (
-        select u.user_id, u.is_hard_deleted
+        select u.user_id, u.is_hard_deleted, u.analytics_opt_out
         from staging.stg_supabase_users as u
         where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
     ),
@@ -59,23 +61,39 @@ begin atomic
     join changed_pairs as c on c.user_id = e.user_id and c.feature_name = e.feature_name
     where e.event_name = 'feature_used' and e.event_date is not null
     union
-    -- every day of a user whose staging row changed
-    select e.event_date, e.user_id, e.feature_name
-    from staging.stg_supabase_product_events as e
-    join changed_users as u on u.user_id = e.user_id
-    where e.event_name = 'feature_used' and e.feature_name is not null and e.event_date is not null
+    -- the days of a user whose staging row changed and no longer matches the mart's opt-out, that staging holds
+    select m.usage_date, m.user_id, m.feature_name
+    from marts.marts_product_feature_usage as m
+    join changed_users as u on u.user_id = m.user_id
+    where not u.is_hard_deleted and m.analytics_opt_out is distinct from u.analytics_opt_out
+      and exists (
+          select 1
+          from staging.stg_supabase_product_events as e
+          where e.user_id = m.user_id and e.feature_name = m.feature_name and e.event_date = m.usage_date
+            and e.event_name = 'feature_used')
     union
     -- every row of a user hard-deleted, also the days staging no longer holds
     select m.usage_date, m.user_id, m.feature_name
     from marts.marts_product_feature_usage as m
     join changed_users as u on u.user_id = m.user_id
-    where u.is_hard_deleted;
+    where u.is_hard_deleted
+    union
+    -- every day of a user whose staging row changed and of whom the mart holds no row (back after a hard delete);
+    -- the days of the batches' own uses are those of the changed pairs above
+    select e.event_date, e.user_id, e.feature_name
+    from changed_users as u
+    join staging.stg_supabase_product_events as e on e.user_id = u.user_id
+    where not u.is_hard_deleted
+      and not exists (select 1 from marts.marts_product_feature_usage as m where m.user_id = u.user_id)
+      and e.event_name = 'feature_used' and e.feature_name is not null and e.event_date is not null
+      and e._batch_id <= p_from_batch;
 end;
 
 comment on function marts.marts_product_feature_usage__touched(bigint, bigint) is
     'Model marts_product_feature_usage: the (usage_date, user_id, feature_name) days to recompute for batches '
-    '(p_from_batch, p_to_batch]: every day of a (user, feature) with a feature_used event the batches changed, every day '
-    'of a user whose staging row they changed, and every row of a user they hard-deleted.';
+    '(p_from_batch, p_to_batch]: every day of a (user, feature) with a feature_used event the batches changed; of a user '
+    'whose staging row they changed, the days whose opt-out no longer matches the user''s, every row if they hard-deleted '
+    'the user, every day staging holds if the mart holds none.';
 
 create function marts.marts_product_feature_usage__rows(p_from_batch bigint, p_to_batch bigint)
 returns setof marts.marts_product_feature_usage

@@ -1,11 +1,12 @@
 -- Model marts_product_funnel_events. Grain: one row per funnel step per user (per funnel).
 -- Materialized per (user, funnel) (recompute_keys on user_id, funnel_name): a step's row depends on
--- its neighbours, so a pair with a funnel step the batches changed is recomputed whole. Also touched:
--- every pair of a user whose staging row changed (an opt-out, or back in, follows; the old refresh
--- function updated analytics_opt_out in place), and every pair of a hard-deleted user (no rows).
--- A pair is recomputed from what staging holds (36 months; the mart keeps 60): a pair whose events
--- are all older than that is not touched by an opt-out any more, and one partly older loses those
--- steps when recomputed, as it did before on a new step.
+-- its neighbours, so a pair with a funnel step the batches changed is recomputed whole. Of a user whose
+-- staging row changed, only what that change reaches is touched: the pairs whose analytics_opt_out the
+-- user's row no longer matches (an opt-out, or back in; the old refresh function updated it in place),
+-- every pair of a hard-deleted user (no rows), and every pair of a user the mart holds none of (back
+-- after a hard delete). A pair is recomputed from what staging holds (36 months; the mart keeps 60): a
+-- pair whose events are all older than that is not touched by an opt-out any more, and one partly older
+-- loses those steps when recomputed, as it did before on a new step.
 
 create table marts.marts_product_funnel_events (
     user_id uuid not null,
@@ -44,7 +45,7 @@ language sql
 stable
 begin atomic
     with changed_users as (
-        select u.user_id, u.is_hard_deleted
+        select u.user_id, u.is_hard_deleted, u.analytics_opt_out
         from staging.stg_supabase_users as u
         where u._batch_id > p_from_batch and u._batch_id <= p_to_batch
     )
@@ -54,23 +55,37 @@ begin atomic
     where e._batch_id > p_from_batch and e._batch_id <= p_to_batch
       and e.event_name = 'funnel_step' and e.user_id is not null and e.funnel_name is not null
     union
-    -- every pair of a user whose staging row changed
-    select e.user_id, e.funnel_name
-    from staging.stg_supabase_product_events as e
-    join changed_users as u on u.user_id = e.user_id
-    where e.event_name = 'funnel_step' and e.funnel_name is not null
+    -- the pairs of a user whose staging row changed and no longer matches the mart's opt-out, that staging holds
+    select m.user_id, m.funnel_name
+    from marts.marts_product_funnel_events as m
+    join changed_users as u on u.user_id = m.user_id
+    where not u.is_hard_deleted and m.analytics_opt_out is distinct from u.analytics_opt_out
+      and exists (
+          select 1
+          from staging.stg_supabase_product_events as e
+          where e.user_id = m.user_id and e.funnel_name = m.funnel_name and e.event_name = 'funnel_step')
     union
     -- every row of a user hard-deleted, also the pairs staging no longer holds
     select m.user_id, m.funnel_name
     from marts.marts_product_funnel_events as m
     join changed_users as u on u.user_id = m.user_id
-    where u.is_hard_deleted;
+    where u.is_hard_deleted
+    union
+    -- every pair of a user whose staging row changed and of whom the mart holds no row (back after a hard
+    -- delete); the pairs of the batches' own steps are those above
+    select e.user_id, e.funnel_name
+    from changed_users as u
+    join staging.stg_supabase_product_events as e on e.user_id = u.user_id
+    where not u.is_hard_deleted
+      and not exists (select 1 from marts.marts_product_funnel_events as m where m.user_id = u.user_id)
+      and e.event_name = 'funnel_step' and e.funnel_name is not null
+      and e._batch_id <= p_from_batch;
 end;
 
 comment on function marts.marts_product_funnel_events__touched(bigint, bigint) is
     'Model marts_product_funnel_events: the (user_id, funnel_name) pairs to recompute for batches (p_from_batch, p_to_batch]: '
-    'those with a funnel_step event the batches changed, every pair of a user whose staging row they changed, and every '
-    'pair of a user they hard-deleted.';
+    'those with a funnel_step event the batches changed; of a user whose staging row they changed, the pairs whose opt-out '
+    'no longer matches the user''s, every pair if they hard-deleted the user, every pair staging holds if the mart holds none.';
 
 create function marts.marts_product_funnel_events__rows(p_from_batch bigint, p_to_batch bigint)
 returns setof marts.marts_product_funnel_events
