@@ -102,37 +102,31 @@ begin atomic
           and e.funnel_step is not null and e.step_number is not null and e.occurred_at is not null
         group by e.user_id, e.funnel_name, e.funnel_step
     ),
-    by_number as (
-        select s.user_id, s.funnel_name, s.step_number, min(s.reached_at) as reached_at
-        from steps as s
-        group by s.user_id, s.funnel_name, s.step_number
-    ),
+    -- The neighbouring step numbers by a window over the user's funnel, not a join of steps to
+    -- themselves (whose row estimate, an aggregate of an aggregate, made the planner loop over pairs).
     neighbours as (
         select
-            b.user_id,
-            b.funnel_name,
-            b.step_number,
-            case when lag(b.step_number) over w = b.step_number - 1 then lag(b.reached_at) over w end as previous_step_reached_at,
-            coalesce(lead(b.step_number) over w = b.step_number + 1, false) as converted_to_next
-        from by_number as b
-        window w as (partition by b.user_id, b.funnel_name order by b.step_number)
+            s.*,
+            min(s.reached_at) over (partition by s.user_id, s.funnel_name order by s.step_number
+                range between 1 preceding and 1 preceding) as previous_step_reached_at,
+            count(*) over (partition by s.user_id, s.funnel_name order by s.step_number
+                range between 1 following and 1 following) > 0 as converted_to_next
+        from steps as s
     ),
     final as (
         select
-            s.user_id,
-            s.funnel_name,
-            s.step_name,
-            s.step_number,
-            s.reached_at,
+            n.user_id,
+            n.funnel_name,
+            n.step_name,
+            n.step_number,
+            n.reached_at,
             n.previous_step_reached_at,
-            extract(epoch from s.reached_at - n.previous_step_reached_at)::bigint as seconds_from_previous_step,
+            extract(epoch from n.reached_at - n.previous_step_reached_at)::bigint as seconds_from_previous_step,
             n.converted_to_next,
             coalesce(u.analytics_opt_out, false) as analytics_opt_out,
             now() as _dbt_loaded_at
-        from steps as s
-        join neighbours as n
-            on n.user_id = s.user_id and n.funnel_name = s.funnel_name and n.step_number = s.step_number
-        left join staging.stg_supabase_users as u on u.user_id = s.user_id
+        from neighbours as n
+        left join staging.stg_supabase_users as u on u.user_id = n.user_id
         where not coalesce(u.is_hard_deleted, false)
     )
     select * from final;
