@@ -35,6 +35,34 @@ comment on function warehouse.enable_mart_rls(text) is
     'of analytics (columns hold no PII); data engineers see all rows; the pipeline maintains them. Every mart has an '
     'analytics_opt_out column for this.';
 
+-- Row-level security on every pre-aggregated mart: it has no user rows, and its rows function counts only
+-- users who did not opt out of analytics, so analysts may read every row of it.
+create function warehouse.enable_aggregate_rls(p_table_name text)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+    execute format('alter table marts.%I enable row level security', p_table_name);
+    execute format('drop policy if exists "Analysts see counts of users who did not opt out" on marts.%I', p_table_name);
+    execute format(
+        'create policy "Analysts see counts of users who did not opt out" on marts.%I for select to analyst_role using (true)',
+        p_table_name);
+    execute format('drop policy if exists "Data engineers full access" on marts.%I', p_table_name);
+    execute format(
+        'create policy "Data engineers full access" on marts.%I for select to data_engineer_role using (true)', p_table_name);
+    execute format('drop policy if exists "Pipeline maintains marts" on marts.%I', p_table_name);
+    execute format(
+        'create policy "Pipeline maintains marts" on marts.%I for all to warehouse_pipeline using (true) with check (true)',
+        p_table_name);
+end;
+$$;
+
+comment on function warehouse.enable_aggregate_rls(text) is
+    'Row-level security for a pre-aggregated mart (no user rows, no analytics_opt_out column): its rows function counts '
+    'only users who did not opt out of analytics, so analysts, data engineers and the pipeline see every row; nobody '
+    'else any. Every aggregate mart calls it instead of warehouse.enable_mart_rls.';
+
 -- Small groups: marts that could be published outside the team
 insert into warehouse.metric_definitions (metric_name, value, description)
 values ('k_anonymity_min_group', 5, 'Published aggregates suppress any group with fewer people than this (k-anonymity).');

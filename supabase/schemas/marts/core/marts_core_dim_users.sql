@@ -11,11 +11,24 @@ create table marts.marts_core_dim_users (
     created_at timestamptz,
     deleted_at timestamptz,
     analytics_opt_out boolean not null default false,
-    _dbt_loaded_at timestamptz default now()
-);
+    _dbt_loaded_at timestamptz default now(),
+    analytics_opt_out_batch_id bigint
+)
+-- The visibility map kept current after each daily run, for the index-only scans below.
+with (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_insert_scale_factor = 0.01);
 
 create index idx_marts_dim_users_lifecycle on marts.marts_core_dim_users (lifecycle_stage);
 create index idx_marts_dim_users_cohort on marts.marts_core_dim_users (signup_cohort);
+create index idx_marts_dim_users_created_at on marts.marts_core_dim_users (created_at);
+create index idx_marts_dim_users_opt_out_batch on marts.marts_core_dim_users (analytics_opt_out_batch_id);
+-- What analysts count (row-level security adds "not analytics_opt_out"; the seed's queries and the KPI views
+-- filter deleted_at is null): index-only scans for users per lifecycle stage, sign-in method and email domain.
+create index idx_marts_dim_users_visible_lifecycle on marts.marts_core_dim_users (lifecycle_stage)
+    where deleted_at is null and not analytics_opt_out;
+create index idx_marts_dim_users_visible_auth_method on marts.marts_core_dim_users (preferred_auth_method)
+    where deleted_at is null and not analytics_opt_out;
+create index idx_marts_dim_users_visible_email_domain on marts.marts_core_dim_users (email_domain)
+    where deleted_at is null and not analytics_opt_out;
 
 comment on table marts.marts_core_dim_users is
     'Dimension: user attributes. Grain: one row per user (hard-deleted users removed). Use: cohort analysis, segmentation.';
@@ -32,10 +45,17 @@ comment on column marts.marts_core_dim_users.created_at is 'Sign-up time.';
 comment on column marts.marts_core_dim_users.deleted_at is 'Soft-delete time; the seed''s example queries filter on deleted_at IS NULL.';
 comment on column marts.marts_core_dim_users.analytics_opt_out is 'The user opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_core_dim_users._dbt_loaded_at is 'When the pipeline wrote the row.';
+comment on column marts.marts_core_dim_users.analytics_opt_out_batch_id is
+    'The last extraction batch of the run that saw analytics_opt_out take its current value (or the user first '
+    'appear): the pre-aggregated marts recompute everything a user who opted out or back in counts in '
+    '(marts.kpi_recounted_users).';
 
 -- The transformation. Touched: users whose staging row changed or who logged in, and users whose
 -- lifecycle stage changed with the date alone. The post hook records every stage change in
 -- marts_core_lifecycle_transitions (defined in that file): the history an SCD1 dimension does not keep.
+-- The rows function also compares each user's opt-out flag with the row it replaces and keeps the batch
+-- of the last change in analytics_opt_out_batch_id: the pre-aggregated marts (marts/*/aggregates/) read
+-- it to recount everything a user who opted out or back in counts in (marts.kpi_recounted_users).
 create function marts.marts_core_dim_users__touched(p_from_batch bigint, p_to_batch bigint)
 returns table (user_id uuid)
 language sql
@@ -66,6 +86,12 @@ stable
 begin atomic
     with touched as (
         select t.user_id from marts.marts_core_dim_users__touched(p_from_batch, p_to_batch) as t
+    ),
+    -- the rows the dimension holds now (the materializer deletes them after this function ran)
+    previous as (
+        select d.user_id, d.analytics_opt_out, d.analytics_opt_out_batch_id
+        from marts.marts_core_dim_users as d
+        join touched as t on t.user_id = d.user_id
     ),
     logins as (
         select e.user_id, min(e.occurred_at) as first_login_at, max(e.occurred_at) as last_login_at
@@ -108,14 +134,20 @@ begin atomic
             c.created_at,
             c.deleted_at,
             c.analytics_opt_out,
-            now() as _dbt_loaded_at
+            now() as _dbt_loaded_at,
+            case
+                when p.user_id is null or p.analytics_opt_out is distinct from c.analytics_opt_out then p_to_batch
+                else p.analytics_opt_out_batch_id
+            end as analytics_opt_out_batch_id
         from computed as c
+        left join previous as p on p.user_id = c.user_id
     )
     select * from final;
 end;
 
 comment on function marts.marts_core_dim_users__rows(bigint, bigint) is
-    'Model marts_core_dim_users: the rows of the touched users, from staging, with today''s lifecycle stage; '
+    'Model marts_core_dim_users: the rows of the touched users, from staging, with today''s lifecycle stage and the '
+    'batch that saw their opt-out flag change (p_to_batch when it changed or the user is new, else the row''s own); '
     'hard-deleted users have none.';
 
 insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, post_hook, grain)
