@@ -4,7 +4,8 @@
 // facts as the analyst role, where row-level security hides the users who opted out. Compared after a
 // first run on synthetic data, after a day of change (logins, an opt-out and an opt-in, a sign-up, a soft
 // delete, deleted sessions and logins, late events for older days, pet records) and its incremental run,
-// and after a run with one login, which recomputes only the days, weeks and cohorts that login changes.
+// after a run with one login, which recomputes only the days, weeks and cohorts that login changes, and
+// after an erasure (forget_user recounts the aggregates without the user before it deletes their rows).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { startThrowaway, type Throwaway } from "../../scripts/lib/throwaway.ts";
@@ -442,4 +443,17 @@ test("kpi aggregates - a run with one login recomputes only the days, weeks and 
   assert.equal(touched.get("marts_core_auth_funnel_daily"), 1, "one day of the auth funnel");
   assert.equal(touched.get("marts_core_signup_cohorts"), 0, "no cohort gained or lost a user");
   await assertViewsEqualTheFacts("after one login");
+});
+
+test("kpi aggregates - an erased user leaves every count at once, and the next run still publishes", async () => {
+  const [user] = await sql`
+    select u.id::text as id from public.users as u
+    where not u.analytics_opt_out and exists (select 1 from public.pets as p where p.owner_user_id = u.id)
+    order by (select count(*) from public.auth_events as e where e.user_id = u.id and e.event_type = 'login_success') desc, u.id
+    limit 1`;
+  await sql`select warehouse.forget_user(${user.id}::uuid)`;
+  // What the facts say now that the user's rows are gone from them.
+  await assertViewsEqualTheFacts("right after an erasure");
+  npmRunOk("pipeline", [], { DATABASE_URL: db.url });
+  await assertViewsEqualTheFacts("after an erasure and a run");
 });

@@ -1,7 +1,8 @@
 -- The users whose every count in the pre-aggregated marts must be recomputed, shared by their touched
 -- functions: a user who opted out of analytics or back in, appeared for the first time, or was hard-deleted
 -- counts in (or leaves) every day, week or cohort they were ever active in, not only the ones the batches'
--- events name. Found from marts_core_dim_users.analytics_opt_out_batch_id (the dimension compares the flag
+-- events name. warehouse.forget_user names a user it is about to erase with the batch 0 and recomputes the
+-- aggregates for batches (-1, 0] (warehouse.recount_aggregates_without). Found from marts_core_dim_users.analytics_opt_out_batch_id (the dimension compares the flag
 -- with its previous row when it recomputes a user) and the hard deletes of staging.
 --
 -- In its own file, named to sort before the aggregate models of every domain (schema_paths applies

@@ -43,6 +43,10 @@ begin atomic
         select t.user_id
         from marts.marts_core_lifecycle_transitions as t
         where t.changed_on = current_date
+        union
+        -- users who opted out or back in, are new, hard-deleted or erased
+        select r.user_id
+        from marts.kpi_recounted_users(p_from_batch, p_to_batch) as r
     )
     select distinct to_char(u.created_at at time zone 'UTC', 'YYYY-MM-"W"W')::varchar(20)
     from changed_users as c
@@ -52,7 +56,8 @@ end;
 
 comment on function marts.marts_core_signup_cohort_stages__touched(bigint, bigint) is
     'Model marts_core_signup_cohort_stages: the sign-up cohorts batches (p_from_batch, p_to_batch] may have changed: '
-    'those of users whose staging row changed or who logged in, and of users with a lifecycle transition recorded today.';
+    'those of users whose staging row changed or who logged in, of users with a lifecycle transition recorded today, and '
+    'of the users marts.kpi_recounted_users names.';
 
 create function marts.marts_core_signup_cohort_stages__rows(p_from_batch bigint, p_to_batch bigint)
 returns setof marts.marts_core_signup_cohort_stages

@@ -3,7 +3,8 @@
 -- every pet: pets of the dimension not deleted, whose owner did not opt out of analytics, by
 -- vaccination_status (as of the run, as the dimension holds it).
 -- Materialized per species (recompute_keys on species). Touched: the species of the pets the batches
--- touched (marts.pets_touched: the pet, its records or its owner changed), and the species with a pet
+-- touched (marts.pets_touched: the pet, its records or its owner changed) or whose owner
+-- kpi_recounted_users names, and the species with a pet
 -- whose next vaccine came due since the species was counted (counted_on): the dimension moves those
 -- from up_to_date to overdue with the date alone.
 
@@ -40,6 +41,12 @@ begin atomic
     join marts.pets_touched(p_from_batch, p_to_batch) as t on t.pet_id = p.pet_id
     where p.species is not null
     union
+    -- the species of the pets of an owner who opted out or back in, is new, hard-deleted or erased
+    select p.species
+    from staging.stg_supabase_pets as p
+    join marts.kpi_recounted_users(p_from_batch, p_to_batch) as r on r.user_id = p.owner_user_id
+    where p.species is not null
+    union
     -- the species with a pet whose next vaccine came due since it was counted
     select v.species
     from marts.marts_pets_vaccination_compliance as v
@@ -52,7 +59,8 @@ end;
 
 comment on function marts.marts_pets_vaccination_compliance__touched(bigint, bigint) is
     'Model marts_pets_vaccination_compliance: the species to recount for batches (p_from_batch, p_to_batch]: those of the '
-    'pets marts.pets_touched names, and those with a pet whose next vaccine came due since the species was counted.';
+    'pets marts.pets_touched names or whose owner marts.kpi_recounted_users names, and those with a pet whose next vaccine '
+    'came due since the species was counted.';
 
 create function marts.marts_pets_vaccination_compliance__rows(p_from_batch bigint, p_to_batch bigint)
 returns setof marts.marts_pets_vaccination_compliance
