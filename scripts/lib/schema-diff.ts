@@ -7,6 +7,7 @@
 import { createClient } from "@pgkit/client";
 import { run as migra } from "@pgkit/migra";
 import {
+  connect,
   diffRows,
   excludedSchemas,
   pgLiteral,
@@ -86,7 +87,11 @@ export function deferNotNull(statements: string[], hasRows: Set<string>): { stat
 
 const alterTableRe = /^alter table "((?:[^"]|"")+)"\."((?:[^"]|"")+)" /i;
 
-/** The "schema.table" names among `statements`' ALTER TABLE targets that exist and have rows in `sql`'s database. */
+/**
+ * The "schema.table" names among `statements`' ALTER TABLE targets that have rows in `sql`'s database.
+ * A table the statements create (migra alters a new table too: row-level security, constraints) is not
+ * there yet, so it has none.
+ */
 export async function tablesWithRows(sql: Sql, statements: string[]): Promise<Set<string>> {
   const names = new Set<string>();
   for (const st of statements) {
@@ -95,9 +100,8 @@ export async function tablesWithRows(sql: Sql, statements: string[]): Promise<Se
   }
   const out = new Set<string>();
   for (const name of names) {
-    // a table the statements create has no rows yet (and cannot be read before they run)
-    const [known] = await sql.unsafe<{ oid: string | null }[]>(`select to_regclass($1)::text as oid`, [name]);
-    if (known.oid === null) continue;
+    const [present] = await sql.unsafe<{ ok: boolean }[]>("select pg_catalog.to_regclass($1) is not null as ok", [name]);
+    if (!present.ok) continue;
     const [row] = await sql.unsafe<{ ok: boolean }[]>(`select exists (select 1 from ${name}) as ok`);
     if (row.ok) out.add(name.replace(/^"((?:[^"]|"")+)"\."((?:[^"]|"")+)"$/, (_, a: string, b: string) => `${a.replace(/""/g, '"')}.${b.replace(/""/g, '"')}`));
   }
@@ -209,6 +213,30 @@ export function useTreeText(statements: string[], defs: Map<string, TreeDefiniti
   });
 }
 
+/**
+ * migra compares a function's source text (prosrc), which is empty for a SQL-standard body (BEGIN ATOMIC):
+ * a changed body of a function that keeps its signature goes unseen. The target's definition of each such
+ * function whose pg_get_functiondef differs, and that `statements` do not already create (useTreeText then
+ * puts the tree's own text in its place).
+ */
+async function changedAtomicBodies(fromUrl: string, target: Sql, statements: string[]): Promise<string[]> {
+  const query = `
+    select p.oid::pg_catalog.regprocedure::text as signature, n.nspname || '.' || p.proname as name,
+           pg_catalog.pg_get_functiondef(p.oid) as def
+    from pg_catalog.pg_proc as p join pg_catalog.pg_namespace as n on n.oid = p.pronamespace
+    where p.prosqlbody is not null and n.nspname not in (${systemList})`;
+  const source = connect(fromUrl);
+  try {
+    const before = new Map((await source.unsafe<{ signature: string; def: string }[]>(query)).map((r) => [r.signature, r.def]));
+    const created = new Set(statements.map(createdObject).filter(Boolean));
+    return (await target.unsafe<{ signature: string; name: string; def: string }[]>(query))
+      .filter((r) => before.has(r.signature) && before.get(r.signature) !== r.def && !created.has(r.name))
+      .map((r) => `${r.def.trim()};`);
+  } finally {
+    await source.end();
+  }
+}
+
 /** migra's statements from `fromUrl` to `toUrl` (drops included), without privileges (see privilegeStatements). */
 export async function migraStatements(
   fromUrl: string,
@@ -228,6 +256,7 @@ export async function migraStatements(
       join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
       where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p') and n.nspname not in (${systemList})`);
     const pos = new Map(cols.map((r) => [`${r.s}\u0000${r.t}\u0000${r.c}`, r.n]));
+    statements.push(...(await changedAtomicBodies(fromUrl, target, statements)));
     const ordered = orderAddedColumns(statements, (sc, t, c) => pos.get(`${sc}\u0000${t}\u0000${c}`));
     const sorted = orderByDependencies(ordered, await routineAndViewDependencies(target));
     return tree ? useTreeText(sorted, tree.defs, tree.label) : sorted;

@@ -1,7 +1,8 @@
 -- Test: the KPI views count what they say — DAU, WAU and MAU over their windows, the auth funnel,
--- lifecycle movement — and analysts can read them (without opted-out users).
+-- lifecycle movement — and analysts can read them (without opted-out users, whom the pre-aggregated
+-- marts they read never count).
 begin;
-select plan(12);
+select plan(14);
 
 -- Ann logs in today and 3 days ago (and fails once today), Bob 10 days ago, Cy 40 days ago;
 -- Di logs in today but opted out of analytics.
@@ -63,6 +64,18 @@ select warehouse.refresh_model('marts_core_dim_users', (select max(run_id) from 
 select is((select count(*)::int from marts.marts_core_lifecycle_transitions where user_id = (select bob from fixture)), 2,
     'a refresh with no change should record nothing more');
 select ok(has_table_privilege('analyst_role', 'marts.pipeline_health', 'select'), 'analysts should read the pipeline health view');
+
+-- The views read pre-aggregated marts, which count no user who opted out, whoever reads them.
+set local role data_engineer_role;
+select results_eq(
+    $$select dau, wau, mau from marts.kpi_active_users where activity_date = current_date$$,
+    $$values (1::bigint, 1::bigint, 2::bigint)$$,
+    'a data engineer should get the same counts: the aggregate never counted Di');
+reset role;
+select results_eq(
+    $$select dau, wau, mau from marts.marts_core_active_users_daily where activity_date = current_date$$,
+    $$values (1, 1, 2)$$,
+    'the pre-aggregated mart should hold today''s counts, computed once by the pipeline');
 
 select * from finish();
 rollback;

@@ -24,18 +24,21 @@ select lives_ok($$select warehouse.check_source_schema('supabase_product_events'
 select ok(warehouse.has_delete_capture('supabase_product_events'), 'hard deletes of product events should be captured');
 select results_eq(
     $$select model_name, reads from warehouse.model_lineage() where model_name ~ 'product' order by 1$$,
-    $$values ('marts_product_feature_usage'::text, '{staging.stg_supabase_product_events,staging.stg_supabase_users}'::text[]),
+    $$values ('marts_product_feature_adoption_daily'::text, '{marts.marts_core_dim_users,marts.marts_core_user_activity_daily,marts.marts_product_feature_usage,marts.marts_product_funnel_events,staging.stg_supabase_auth_events,staging.stg_supabase_product_events,staging.stg_supabase_users}'::text[]),
+             ('marts_product_feature_usage'::text, '{staging.stg_supabase_product_events,staging.stg_supabase_users}'::text[]),
+             ('marts_product_funnel_conversion_daily'::text, '{marts.marts_core_dim_users,marts.marts_product_funnel_events,staging.stg_supabase_product_events,staging.stg_supabase_users}'::text[]),
              ('marts_product_funnel_events'::text, '{staging.stg_supabase_product_events,staging.stg_supabase_users}'::text[]),
              ('stg_supabase_product_events'::text, '{raw.raw_supabase_product_events}'::text[])$$,
-    'the three product models should be registered with their lineage');
-select is((select count(*)::int from warehouse.model_state where model_name ~ 'product'), 3, 'each product model should have a position');
+    'the product models (and the two pre-aggregated ones) should be registered with their lineage');
+select is((select count(*)::int from warehouse.model_state where model_name ~ 'product'), 5, 'each product model should have a position');
 select results_eq(
     $$select table_schema || '.' || table_name, retain_months from warehouse.retention_policies where table_name ~ 'product' order by 1$$,
-    $$values ('marts.marts_product_feature_usage', 60), ('marts.marts_product_funnel_events', 60),
+    $$values ('marts.marts_product_feature_adoption_daily', 60), ('marts.marts_product_feature_usage', 60),
+             ('marts.marts_product_funnel_conversion_daily', 60), ('marts.marts_product_funnel_events', 60),
              ('raw.raw_supabase_product_events', 24), ('staging.stg_supabase_product_events', 36)$$,
     'every product table should have its layer''s retention period');
 select is((select count(*)::int from warehouse.user_keyed_tables where table_name ~ 'product' and user_predicate = 'user_id = $1'), 4,
-    'every product table should be registered for erasure');
+    'every product table with user rows should be registered for erasure (the pre-aggregated ones have none)');
 
 -- ---------------------------------------------------------------------------------------------
 -- Fixture: A and B use features and go through funnels, C (opted out) too, D only logged in (5 days ago).

@@ -8,7 +8,11 @@ select results_eq(
       from warehouse.retention_policies
       where table_name ~ '^(raw_supabase_|stg_supabase_)(users|sessions|auth_events)$|^marts_core_'
       order by table_schema, table_name$$,
-    $$values ('marts', 'marts_core_auth_events', 'marts', 60, 'delete_rows', 'event_date'),
+    $$values ('marts', 'marts_core_active_users_daily', 'marts', 60, 'delete_rows', 'activity_date'),
+             ('marts', 'marts_core_auth_events', 'marts', 60, 'delete_rows', 'event_date'),
+             ('marts', 'marts_core_auth_funnel_daily', 'marts', 60, 'delete_rows', 'event_date'),
+             ('marts', 'marts_core_signup_cohort_retention', 'marts', 60, 'delete_rows', 'cohort_week'),
+             ('marts', 'marts_core_signup_cohorts', 'marts', 60, 'delete_rows', 'cohort_week'),
              ('marts', 'marts_core_user_activity_daily', 'marts', 60, 'delete_rows', 'activity_date'),
              ('raw', 'raw_supabase_auth_events', 'raw', 24, 'drop_partitions', 'extracted_date'),
              ('raw', 'raw_supabase_sessions', 'raw', 24, 'drop_partitions', 'extracted_date'),

@@ -12,14 +12,27 @@ create table marts.marts_core_dim_users (
     deleted_at timestamptz,
     analytics_opt_out boolean not null default false,
     _dbt_loaded_at timestamptz default now(),
-    _recompute_on date
-);
+    _recompute_on date,
+    _opt_out_batch_id bigint
+)
+-- The visibility map kept current after each daily run, for the index-only scans below.
+with (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_insert_scale_factor = 0.01);
 
 create index idx_marts_dim_users_lifecycle on marts.marts_core_dim_users (lifecycle_stage);
 create index idx_marts_dim_users_cohort on marts.marts_core_dim_users (signup_cohort);
 -- the users due for recomputation today (the touched function), and the rows a run wrote (the post hook)
 create index idx_marts_dim_users_recompute_on on marts.marts_core_dim_users (_recompute_on);
 create index idx_marts_dim_users_loaded_at on marts.marts_core_dim_users (_dbt_loaded_at);
+create index idx_marts_dim_users_created_at on marts.marts_core_dim_users (created_at);
+create index idx_marts_dim_users_opt_out_batch on marts.marts_core_dim_users (_opt_out_batch_id);
+-- What analysts count (row-level security adds "not analytics_opt_out"; the seed's queries and the KPI views
+-- filter deleted_at is null): index-only scans for users per lifecycle stage, sign-in method and email domain.
+create index idx_marts_dim_users_visible_lifecycle on marts.marts_core_dim_users (lifecycle_stage)
+    where deleted_at is null and not analytics_opt_out;
+create index idx_marts_dim_users_visible_auth_method on marts.marts_core_dim_users (preferred_auth_method)
+    where deleted_at is null and not analytics_opt_out;
+create index idx_marts_dim_users_visible_email_domain on marts.marts_core_dim_users (email_domain)
+    where deleted_at is null and not analytics_opt_out;
 
 comment on table marts.marts_core_dim_users is
     'Dimension: user attributes. Grain: one row per user (hard-deleted users removed). Use: cohort analysis, segmentation.';
@@ -40,6 +53,10 @@ comment on column marts.marts_core_dim_users._recompute_on is
     'Pipeline metadata: the first day on which lifecycle_stage can change with the date alone (a bound of '
     'warehouse.lifecycle_stage_definitions turns); the run on or after that day recomputes the row. infinity: never '
     '(the stage has no bound left to cross); NULL: unknown (a row written before the column existed), recomputed at the next run.';
+comment on column marts.marts_core_dim_users._opt_out_batch_id is
+    'Pipeline metadata: the last extraction batch of the run that saw analytics_opt_out take its current value (or the '
+    'user first appear): the pre-aggregated marts recompute everything a user who opted out or back in counts in '
+    '(marts.kpi_recounted_users).';
 
 -- The transformation. Touched: users whose staging row changed or who logged in, and users whose
 -- lifecycle stage can have moved with the date alone: each row keeps the first day on which one of its
@@ -47,7 +64,10 @@ comment on column marts.marts_core_dim_users._recompute_on is
 -- never the whole dimension. A change to warehouse.lifecycle_stage_definitions reaches every user at the
 -- next full refresh (npm run pipeline -- --full-refresh); until then, each user as they are recomputed.
 -- The post hook records every stage change in marts_core_lifecycle_transitions (defined in that file):
--- the history an SCD1 dimension does not keep.
+-- the history an SCD1 dimension does not keep. The rows function also compares each user's opt-out flag
+-- with the row it replaces and keeps the batch of the last change in _opt_out_batch_id: the pre-aggregated
+-- marts (marts/*/aggregates/) read it to recount everything a user who opted out or back in counts in
+-- (marts.kpi_recounted_users).
 create function marts.marts_core_dim_users__touched(p_from_batch bigint, p_to_batch bigint)
 returns table (user_id uuid)
 language sql
@@ -81,6 +101,12 @@ stable
 begin atomic
     with touched as (
         select t.user_id from marts.marts_core_dim_users__touched(p_from_batch, p_to_batch) as t
+    ),
+    -- the rows the dimension holds now (the materializer deletes them after this function ran)
+    previous as (
+        select d.user_id, d.analytics_opt_out, d._opt_out_batch_id
+        from marts.marts_core_dim_users as d
+        join touched as t on t.user_id = d.user_id
     ),
     computed as (
         select
@@ -121,8 +147,13 @@ begin atomic
             c.deleted_at,
             c.analytics_opt_out,
             now() as _dbt_loaded_at,
-            coalesce(warehouse.as_of_date() + r.days_until_change, 'infinity') as _recompute_on
+            coalesce(warehouse.as_of_date() + r.days_until_change, 'infinity') as _recompute_on,
+            case
+                when p.user_id is null or p.analytics_opt_out is distinct from c.analytics_opt_out then p_to_batch
+                else p._opt_out_batch_id
+            end as _opt_out_batch_id
         from computed as c
+        left join previous as p on p.user_id = c.user_id
         -- the stage rule, inlined: evaluated per user without a function call
         cross join lateral warehouse.lifecycle_stage_rule(
             warehouse.as_of_date() - (c.created_at at time zone 'UTC')::date,
@@ -133,7 +164,8 @@ end;
 
 comment on function marts.marts_core_dim_users__rows(bigint, bigint) is
     'Model marts_core_dim_users: the rows of the touched users, from staging, with the lifecycle stage as of '
-    'warehouse.as_of_date() (today) and the day it can next change; hard-deleted users have none.';
+    'warehouse.as_of_date() (today) and the day it can next change, and the batch that saw their opt-out flag change '
+    '(p_to_batch when it changed or the user is new, else the row''s own); hard-deleted users have none.';
 
 insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, post_hook, grain)
 values ('marts_core_dim_users', 'marts', 'marts', 'marts_core_dim_users', 'recompute_keys', '{user_id}',

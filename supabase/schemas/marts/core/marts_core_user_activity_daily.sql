@@ -13,9 +13,17 @@ create table marts.marts_core_user_activity_daily (
     analytics_opt_out boolean not null default false,
     _dbt_loaded_at timestamptz default now(),
     primary key (activity_date, user_id)
-);
+)
+-- The visibility map kept current after each daily run (its rows are the newest days, the ones the seed's
+-- DAU query reads), for the index-only scan below.
+with (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_insert_scale_factor = 0,
+      autovacuum_vacuum_insert_threshold = 10000);
 
 create index idx_marts_activity_daily_user on marts.marts_core_user_activity_daily (user_id, activity_date);
+-- The logins analysts count (row-level security adds "not analytics_opt_out"): the seed's DAU query and the
+-- active-users aggregates read them with an index-only scan of the days they need.
+create index idx_marts_activity_daily_visible_logins on marts.marts_core_user_activity_daily (activity_date, user_id)
+    where login_count > 0 and not analytics_opt_out;
 
 comment on table marts.marts_core_user_activity_daily is
     'Fact: user activity by day. Grain: one row per user per day on which the user had a session or an auth event. Use: DAU, engagement trends.';

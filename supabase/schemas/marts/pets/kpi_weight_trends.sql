@@ -1,25 +1,18 @@
 create view marts.kpi_weight_trends
 with (security_invoker = true)
 as
-with weighins as (
-    select date_trunc('month', w.weighed_on)::date as weigh_month, w.species, w.life_stage, w.pet_id, w.weight_kg
-    from marts.marts_pets_weight_history as w
-),
-final as (
-    select
-        w.weigh_month,
-        w.species,
-        w.life_stage,
-        count(*)::bigint as weigh_ins,
-        count(distinct w.pet_id)::bigint as pets,
-        round(avg(w.weight_kg), 2) as avg_weight_kg
-    from weighins as w
-    group by w.weigh_month, w.species, w.life_stage
-)
-select * from final;
+select
+    w.weigh_month,
+    w.species,
+    w.life_stage,
+    w.weigh_ins::bigint as weigh_ins,
+    w.pets::bigint as pets,
+    round(w.total_weight_kg / w.weigh_ins, 2) as avg_weight_kg
+from marts.marts_pets_weight_trends_monthly as w;
 
 comment on view marts.kpi_weight_trends is
-    'KPI: weight trends. Grain: one row per month, species and life stage (at the weigh-in): average weight.';
+    'KPI: weight trends. Grain: one row per month, species and life stage (at the weigh-in): average weight. Reads the '
+    'pre-aggregated mart marts_pets_weight_trends_monthly (pets of owners who opted out are not counted).';
 comment on column marts.kpi_weight_trends.weigh_month is 'First day of the month of the weigh-ins.';
 comment on column marts.kpi_weight_trends.species is 'The species.';
 comment on column marts.kpi_weight_trends.life_stage is 'Life stage of the pets when weighed.';

@@ -37,6 +37,11 @@ create table marts.marts_pets_dim_pets (
 
 create index idx_marts_dim_pets_owner on marts.marts_pets_dim_pets (owner_user_id);
 create index idx_marts_dim_pets_species on marts.marts_pets_dim_pets (species, life_stage);
+-- The pets whose vaccination status moves with the date: what marts_pets_vaccination_compliance recomputes.
+create index idx_marts_dim_pets_next_vaccine_due on marts.marts_pets_dim_pets (next_vaccine_due_on);
+-- What analysts count per species (row-level security adds "not analytics_opt_out").
+create index idx_marts_dim_pets_visible_species on marts.marts_pets_dim_pets (species, vaccination_status)
+    where deleted_at is null and not analytics_opt_out;
 
 create function marts.marts_pets_dim_pets__changes_on(
     p_birth_date date,

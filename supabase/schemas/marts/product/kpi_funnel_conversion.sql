@@ -2,9 +2,9 @@ create view marts.kpi_funnel_conversion
 with (security_invoker = true)
 as
 with steps as (
-    select e.funnel_name, e.step_number, e.step_name, count(distinct e.user_id) as users_reached
-    from marts.marts_product_funnel_events as e
-    group by e.funnel_name, e.step_number, e.step_name
+    select d.funnel_name, d.step_number, d.step_name, sum(d.users_reached) as users_reached
+    from marts.marts_product_funnel_conversion_daily as d
+    group by d.funnel_name, d.step_number, d.step_name
 ),
 final as (
     select
@@ -25,7 +25,8 @@ select * from final;
 
 comment on view marts.kpi_funnel_conversion is
     'KPI: funnel conversion, all time. Grain: one row per funnel per step: users reaching it, conversion and drop-off '
-    'from the previous step, overall conversion from step 1.';
+    'from the previous step, overall conversion from step 1. Reads the pre-aggregated mart '
+    'marts_product_funnel_conversion_daily (users who opted out are not counted).';
 comment on column marts.kpi_funnel_conversion.funnel_name is 'The funnel.';
 comment on column marts.kpi_funnel_conversion.step_number is 'The step''s position, from 1.';
 comment on column marts.kpi_funnel_conversion.step_name is 'The step.';

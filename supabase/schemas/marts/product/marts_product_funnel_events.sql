@@ -23,6 +23,8 @@ create table marts.marts_product_funnel_events (
 );
 
 create index idx_marts_funnel_events_funnel_step on marts.marts_product_funnel_events (funnel_name, step_number);
+-- The day of a first reach: what the product aggregates recompute (marts/product/aggregates).
+create index idx_marts_funnel_events_reached_at on marts.marts_product_funnel_events (reached_at);
 
 comment on table marts.marts_product_funnel_events is
     'Fact: funnel progress. Grain: one row per funnel step per user (per funnel), at the first time the user reached it. '
