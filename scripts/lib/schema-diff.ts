@@ -125,6 +125,18 @@ export function createdObject(sql: string): string | undefined {
 }
 
 /**
+ * migra creates indexes before functions; an expression index on a function the same statements create
+ * (e.g. the day a row's date-driven values next change) must come after it, and after everything that
+ * function calls: such indexes go last, in their order.
+ */
+export function indexesAfterTheirFunctions(statements: string[]): string[] {
+  const created = statements.map(createdObject).filter((n): n is string => n !== undefined);
+  const late = (sql: string) =>
+    /^create\s+(unique\s+)?index\b/i.test(sql.trim()) && created.some((name) => sql.includes(`${name}(`));
+  return [...statements.filter((s) => !late(s)), ...statements.filter(late)];
+}
+
+/**
  * migra creates functions and views in name order; a SQL-standard function body (BEGIN ATOMIC) or a
  * view is checked when it is created, so each must come after what it uses. Puts the CREATE
  * statements of functions, procedures and views (in the slots they had) in an order where each
@@ -258,7 +270,7 @@ export async function migraStatements(
     const pos = new Map(cols.map((r) => [`${r.s}\u0000${r.t}\u0000${r.c}`, r.n]));
     statements.push(...(await changedAtomicBodies(fromUrl, target, statements)));
     const ordered = orderAddedColumns(statements, (sc, t, c) => pos.get(`${sc}\u0000${t}\u0000${c}`));
-    const sorted = orderByDependencies(ordered, await routineAndViewDependencies(target));
+    const sorted = indexesAfterTheirFunctions(orderByDependencies(ordered, await routineAndViewDependencies(target)));
     return tree ? useTreeText(sorted, tree.defs, tree.label) : sorted;
   } finally {
     await Promise.allSettled([from.end(), to.end()]);

@@ -25,6 +25,7 @@ import {
   dataStatements,
   deferNotNull,
   orderAddedColumns,
+  indexesAfterTheirFunctions,
   orderByDependencies,
   orderByForeignKeys,
   roleStatements,
@@ -465,6 +466,18 @@ describe("rewriting migra's statements", () => {
     assert.equal(createdObject(st[3]), "staging.v");
     assert.deepEqual(orderByDependencies(st, [["marts.a_rows", "marts.b_touched"], ["staging.v", "marts.a_rows"]]), [st[0], st[2], st[1], st[3]]);
     assert.deepEqual(orderByDependencies(st, []), st);
+  });
+
+  test("an expression index on a function the migration creates comes after every function", () => {
+    const st = [
+      "CREATE INDEX idx_plain ON marts.m USING btree (a);",
+      "CREATE INDEX idx_expr ON marts.m USING btree (marts.m__changes_on(a, b));",
+      "CREATE OR REPLACE FUNCTION marts.m__changes_on(p_a date, p_b int)\n RETURNS date\n LANGUAGE sql\nAS $function$ select warehouse.h(p_a) $function$;",
+      "CREATE OR REPLACE FUNCTION warehouse.h(p date)\n RETURNS date\n LANGUAGE sql\nAS $function$ select p $function$;",
+      "CREATE INDEX idx_other ON marts.m USING btree (lower(c));",
+    ];
+    assert.deepEqual(indexesAfterTheirFunctions(st), [st[0], st[2], st[3], st[4], st[1]]);
+    assert.deepEqual(indexesAfterTheirFunctions([st[0], st[4]]), [st[0], st[4]], "an index on a built-in function stays");
   });
 
   test("a NOT NULL column added to a table with rows waits for the registry rows; so does VALIDATE", () => {
