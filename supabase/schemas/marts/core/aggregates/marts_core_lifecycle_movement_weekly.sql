@@ -34,12 +34,12 @@ begin atomic
         select coalesce(
             (select max(m.week) from marts.marts_core_lifecycle_movement_weekly as m),
             (select date_trunc('week', min(t.changed_on))::date from marts.marts_core_lifecycle_transitions as t),
-            date_trunc('week', current_date)::date) as week
+            date_trunc('week', warehouse.as_of_date())::date) as week
     )
     -- the weeks in which transitions may have been recorded since this table was last refreshed
     select g::date
     from first_week as f
-    cross join generate_series(f.week, date_trunc('week', current_date)::date, interval '7 days') as g
+    cross join generate_series(f.week, date_trunc('week', warehouse.as_of_date())::date, interval '7 days') as g
     union
     -- every week with a transition of a user who opted out or back in, is new, or was hard-deleted
     select date_trunc('week', t.changed_on)::date

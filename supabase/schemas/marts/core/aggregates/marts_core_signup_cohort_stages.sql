@@ -42,7 +42,7 @@ begin atomic
         -- users whose stage moved today (with new data or with the date alone)
         select t.user_id
         from marts.marts_core_lifecycle_transitions as t
-        where t.changed_on = current_date
+        where t.changed_on = warehouse.as_of_date()
         union
         -- users who opted out or back in, are new, hard-deleted or erased
         select r.user_id

@@ -50,11 +50,11 @@ begin atomic
     -- the species with a pet whose next vaccine came due since it was counted
     select v.species
     from marts.marts_pets_vaccination_compliance as v
-    where v.counted_on < current_date
+    where v.counted_on < warehouse.as_of_date()
       and exists (
           select 1
           from marts.marts_pets_dim_pets as d
-          where d.species = v.species and d.next_vaccine_due_on >= v.counted_on and d.next_vaccine_due_on < current_date);
+          where d.species = v.species and d.next_vaccine_due_on >= v.counted_on and d.next_vaccine_due_on < warehouse.as_of_date());
 end;
 
 comment on function marts.marts_pets_vaccination_compliance__touched(bigint, bigint) is
@@ -78,7 +78,7 @@ begin atomic
             (count(*) filter (where d.vaccination_status = 'up_to_date'))::integer as up_to_date_count,
             (count(*) filter (where d.vaccination_status = 'overdue'))::integer as overdue_count,
             (count(*) filter (where d.vaccination_status = 'no_record'))::integer as no_record_count,
-            current_date as counted_on,
+            warehouse.as_of_date() as counted_on,
             now() as _dbt_loaded_at
         from marts.marts_pets_dim_pets as d
         join touched as t on t.species = d.species
