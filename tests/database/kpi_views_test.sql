@@ -52,9 +52,8 @@ select is(
 select is((select string_agg(lifecycle_stage || '=' || user_count, ',' order by lifecycle_stage) from marts.kpi_lifecycle_distribution), 'active=2,at_risk=1', 'the distribution should count Ann and Bob active, Cy at risk');
 reset role;
 
--- Time moves Bob from active to at_risk: one transition, recorded once.
-update warehouse.lifecycle_stage_definitions set max_days_since_last_login = 5 where lifecycle_stage = 'active';
-update warehouse.lifecycle_stage_definitions set min_days_since_last_login = 6 where lifecycle_stage = 'at_risk';
+-- Time moves Bob from active to at_risk: 20 days on, his last login is 30 days old. One transition, recorded once.
+select set_config('warehouse.as_of_date', (current_date + 20)::text, true);
 select warehouse.refresh_model('marts_core_dim_users', (select max(run_id) from warehouse.pipeline_runs), (select max(batch_id) from warehouse.extract_batches));
 select results_eq(
     $$select from_stage::text, to_stage::text from marts.marts_core_lifecycle_transitions where user_id = (select bob from fixture) and from_stage is not null$$,

@@ -70,9 +70,12 @@ select is((select lifecycle_stage::text from marts.marts_core_dim_users, fixture
 update warehouse.lifecycle_stage_definitions set max_days_since_last_login = 49 where lifecycle_stage = 'active';
 update warehouse.lifecycle_stage_definitions set min_days_since_last_login = 50 where lifecycle_stage = 'at_risk';
 select is(warehouse.lifecycle_stage(100, 45)::text, 'active', 'changing the definitions table should change the stage');
+-- Time moves stages: 15 days on, Bob has not logged in for 60 days.
+select set_config('warehouse.as_of_date', (current_date + 15)::text, true);
 select warehouse.refresh_model('marts_core_dim_users', (select run_id from run), (select max(batch_id) from warehouse.extract_batches));
-select is((select lifecycle_stage::text from marts.marts_core_dim_users, fixture where user_id = bob), 'active',
-    'the next refresh should re-stage users whose stage changed, with no new data');
+select is((select lifecycle_stage::text from marts.marts_core_dim_users, fixture where user_id = bob), 'churned',
+    'a refresh on a later day should re-stage users whose stage the date moved, with no new data');
+select set_config('warehouse.as_of_date', '', true);
 
 -- Engagement score: 2 logins * 1 + 1 session * 2 + 10 API calls * 0.1 + 2 features * 0.5 = 6.
 select results_eq(

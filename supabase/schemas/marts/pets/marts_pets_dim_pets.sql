@@ -99,16 +99,15 @@ comment on column marts.marts_pets_dim_pets.deleted_at is 'Soft-delete time of t
 comment on column marts.marts_pets_dim_pets.analytics_opt_out is 'The owner opted out of analytics: row-level security hides the row from analysts.';
 comment on column marts.marts_pets_dim_pets._dbt_loaded_at is 'When the pipeline wrote the row.';
 
--- The transformation. Both functions apply the same status rules (see the column comments).
-create function marts.marts_pets_dim_pets__touched(p_from_batch bigint, p_to_batch bigint)
+-- The transformation. The pets the batches touched are recomputed from staging; the pets only the date or
+-- marts_pets_attention_needed moved (__moved) keep their dimension row's inputs (the batches changed none
+-- of them) and have the date-driven columns recomputed. One set of status rules serves both (see the
+-- column comments).
+create function marts.marts_pets_dim_pets__moved(p_from_batch bigint, p_to_batch bigint)
 returns table (pet_id uuid)
 language sql
 stable
 begin atomic
-    -- the pets the batches touched
-    select t.pet_id
-    from marts.pets_touched(p_from_batch, p_to_batch) as t
-    union
     -- the pets whose age, life stage or vaccination status the date moved (through idx_marts_dim_pets_changes_on)
     select d.pet_id
     from marts.marts_pets_dim_pets as d
@@ -129,47 +128,56 @@ begin atomic
       and not exists (select 1 from marts.marts_pets_attention_needed as a where a.pet_id = d.pet_id);
 end;
 
+comment on function marts.marts_pets_dim_pets__moved(bigint, bigint) is
+    'Model marts_pets_dim_pets: the pets (one row each) whose date-driven values moved: age, life stage or vaccination '
+    'status changing on or before warehouse.as_of_date() (marts.marts_pets_dim_pets__changes_on, indexed), or a health '
+    'status that no longer follows marts_pets_attention_needed (listed there by this run and up_to_date here, or '
+    'needs_attention here and not listed). The batch range is the touched function''s; these pets do not depend on it.';
+
+create function marts.marts_pets_dim_pets__touched(p_from_batch bigint, p_to_batch bigint)
+returns table (pet_id uuid)
+language sql
+stable
+begin atomic
+    select t.pet_id from marts.pets_touched(p_from_batch, p_to_batch) as t
+    union
+    select m.pet_id from marts.marts_pets_dim_pets__moved(p_from_batch, p_to_batch) as m;
+end;
+
 comment on function marts.marts_pets_dim_pets__touched(bigint, bigint) is
     'Model marts_pets_dim_pets: the pets (one row each) to recompute for batches (p_from_batch, p_to_batch]: those the '
-    'batches touched (marts.pets_touched); those whose age, life stage or vaccination status changes on or before '
-    'warehouse.as_of_date() (marts.marts_pets_dim_pets__changes_on, indexed); and those whose health status no longer '
-    'follows marts_pets_attention_needed (listed there by this run and up_to_date here, or needs_attention here and not listed).';
+    'batches touched (marts.pets_touched) and those whose date-driven values moved (marts.marts_pets_dim_pets__moved).';
 
 create function marts.marts_pets_dim_pets__rows(p_from_batch bigint, p_to_batch bigint)
 returns setof marts.marts_pets_dim_pets
 language sql
 stable
 begin atomic
-    -- The materializer computes the rows before it deletes the old ones, so the touched function reads the
-    -- dimension as it was and finds the same pets as the materializer's call did. Each pet's events, weigh-ins
-    -- and owner are read through their indexes (lateral and scalar subqueries: per pet, never a scan of all
-    -- of staging, whatever the planner estimates the touched pets' number to be).
-    with touched as (
-        select t.pet_id from marts.marts_pets_dim_pets__touched(p_from_batch, p_to_batch) as t
+    -- The materializer computes the rows before it deletes the old ones, so the functions read the dimension
+    -- as it was, as the materializer's call of the touched function did. Each recomputed pet's events,
+    -- weigh-ins and owner are read through their indexes (lateral and scalar subqueries: per pet, never a scan
+    -- of all of staging, whatever the planner estimates the pets' number to be).
+    with recomputed as (
+        select t.pet_id from marts.pets_touched(p_from_batch, p_to_batch) as t
     ),
-    pets as (
-        select p.pet_id, p.owner_user_id, p.species, p.breed, p.sex, p.is_neutered, p.birth_date, p.created_at, p.deleted_at
-        from touched as t
-        cross join lateral (
-            select s.* from staging.stg_supabase_pets as s where s.pet_id = t.pet_id and not s.is_hard_deleted limit 1
-        ) as p
+    moved as (
+        select m.pet_id from marts.marts_pets_dim_pets__moved(p_from_batch, p_to_batch) as m
+        except
+        select r.pet_id from recomputed as r
     ),
-    computed as (
+    -- what the rules read, from staging for the pets the batches touched ...
+    inputs as (
         select
             p.pet_id, p.owner_user_id, p.species, p.breed, p.sex, p.is_neutered, p.birth_date,
-            warehouse.pet_age_months(p.birth_date, warehouse.as_of_date()) as age_months,
-            case
-                when s.vaccine_doses = 0 then 'no_record'
-                when v.next_vaccine_due_on < warehouse.as_of_date() then 'overdue'
-                else 'up_to_date'
-            end as vaccination_status,
-            exists (select 1 from marts.marts_pets_attention_needed as a where a.pet_id = p.pet_id) as needs_attention,
             s.vaccine_doses, v.next_vaccine_due_on, s.last_vet_visit_on,
             w.weight_kg as latest_weight_kg, w.weighed_on as latest_weighed_on,
             p.created_at, p.deleted_at,
             coalesce((select u.analytics_opt_out from staging.stg_supabase_users as u where u.user_id = p.owner_user_id), false)
                 as analytics_opt_out
-        from pets as p
+        from recomputed as r
+        cross join lateral (
+            select x.* from staging.stg_supabase_pets as x where x.pet_id = r.pet_id and not x.is_hard_deleted limit 1
+        ) as p
         -- vaccine doses and the latest vet visit
         cross join lateral (
             select count(*) filter (where e.event_type = 'vaccine')::integer as vaccine_doses,
@@ -195,6 +203,26 @@ begin atomic
             order by x.weighed_on desc, x.weight_id
             limit 1
         ) as w on true
+        union all
+        -- ... and from the dimension row for the pets only the date or marts_pets_attention_needed moved
+        select
+            d.pet_id, d.owner_user_id, d.species, d.breed, d.sex, d.is_neutered, d.birth_date,
+            d.vaccine_doses, d.next_vaccine_due_on, d.last_vet_visit_on, d.latest_weight_kg, d.latest_weighed_on,
+            d.created_at, d.deleted_at, d.analytics_opt_out
+        from moved as m
+        join marts.marts_pets_dim_pets as d on d.pet_id = m.pet_id
+    ),
+    computed as (
+        select
+            i.*,
+            warehouse.pet_age_months(i.birth_date, warehouse.as_of_date()) as age_months,
+            case
+                when i.vaccine_doses = 0 then 'no_record'
+                when i.next_vaccine_due_on < warehouse.as_of_date() then 'overdue'
+                else 'up_to_date'
+            end as vaccination_status,
+            exists (select 1 from marts.marts_pets_attention_needed as a where a.pet_id = i.pet_id) as needs_attention
+        from inputs as i
     ),
     final as (
         select
@@ -232,8 +260,9 @@ end;
 
 comment on function marts.marts_pets_dim_pets__rows(bigint, bigint) is
     'Model marts_pets_dim_pets: the dimension rows of the pets of marts_pets_dim_pets__touched (batches p_from_batch, '
-    'p_to_batch]), computed from staging and marts_pets_attention_needed with the age, life stage and statuses as of '
-    'warehouse.as_of_date() (today); hard-deleted pets have none.';
+    'p_to_batch]) with the age, life stage and statuses as of warehouse.as_of_date() (today) and health status from '
+    'marts_pets_attention_needed: computed from staging for the pets the batches touched, from the dimension row''s other '
+    'columns for the pets only the date or that mart moved; hard-deleted pets have none.';
 
 insert into warehouse.models (model_name, layer, target_schema, target_table, materialization, unique_key, transformation, touched_function, recompute_key, grain)
 values ('marts_pets_dim_pets', 'marts', 'marts', 'marts_pets_dim_pets', 'recompute_keys', '{pet_id}',
