@@ -10,8 +10,6 @@ create table marts.marts_core_lifecycle_transitions (
 );
 
 create index idx_marts_lifecycle_transitions_changed_on on marts.marts_core_lifecycle_transitions (changed_on);
--- the transitions a run recorded (the weekly lifecycle movement recounts their weeks)
-create index idx_marts_lifecycle_transitions_loaded_at on marts.marts_core_lifecycle_transitions (_dbt_loaded_at);
 
 comment on table marts.marts_core_lifecycle_transitions is
     'Fact: lifecycle stage changes. Grain: one row per user per stage change (from_stage NULL when the user first appears). '

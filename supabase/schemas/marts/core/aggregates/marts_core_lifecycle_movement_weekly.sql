@@ -1,11 +1,10 @@
 -- Model marts_core_lifecycle_movement_weekly. Grain: one row per week per (from stage, to stage) with a
 -- transition. Pre-aggregated lifecycle movement, so that marts.kpi_lifecycle_movement reads a few rows per
 -- week instead of counting every transition ever recorded. Counts only users who did not opt out of analytics.
--- Materialized per week (recompute_keys on week). marts_core_dim_users's post hook records transitions in
--- the run's transaction, so touched: the weeks of the transitions recorded in this transaction (all weeks
--- with a transition when this table is empty: a first load or full refresh), and every week with a
--- transition of a user kpi_recounted_users names (the dimension's post hook follows their opt-out on each
--- transition). A run that records no transition writes nothing. No retention: the transitions have none.
+-- Materialized per week (recompute_keys on week). Touched: the weeks of the transitions marts_core_dim_users
+-- recorded since this model was last refreshed (marts.kpi_transitions_recorded_since; every week on its first
+-- run), and every week with a transition of a user kpi_recounted_users names (the dimension's post hook
+-- follows their opt-out on each transition). No retention: the transitions have none.
 
 create table marts.marts_core_lifecycle_movement_weekly (
     week date not null,
@@ -31,15 +30,9 @@ returns table (week date)
 language sql
 stable
 begin atomic
-    -- the weeks of the transitions recorded in this transaction (the dimension's post hook ran before)
-    select date_trunc('week', t.changed_on)::date
-    from marts.marts_core_lifecycle_transitions as t
-    where t._dbt_loaded_at = now()
-    union
-    -- a first load: every week with a transition
-    select date_trunc('week', t.changed_on)::date
-    from marts.marts_core_lifecycle_transitions as t
-    where not exists (select 1 from marts.marts_core_lifecycle_movement_weekly)
+    -- the weeks of the transitions recorded since this model was last refreshed (all of them on its first run)
+    select distinct date_trunc('week', t.changed_on)::date
+    from marts.kpi_transitions_recorded_since('marts_core_lifecycle_movement_weekly', p_from_batch) as t
     union
     -- every week with a transition of a user who opted out or back in, is new, or was hard-deleted
     select date_trunc('week', t.changed_on)::date
@@ -48,9 +41,9 @@ begin atomic
 end;
 
 comment on function marts.marts_core_lifecycle_movement_weekly__touched(bigint, bigint) is
-    'Model marts_core_lifecycle_movement_weekly: the weeks to recompute for batches (p_from_batch, p_to_batch]: the weeks '
-    'of the transitions recorded in this transaction (every week with one when the table is empty), and every week with '
-    'a transition of a user marts.kpi_recounted_users names.';
+    'Model marts_core_lifecycle_movement_weekly: the weeks to recompute for batches (p_from_batch, p_to_batch]: those of '
+    'the transitions recorded since the model was last refreshed (marts.kpi_transitions_recorded_since), and every week '
+    'with a transition of a user marts.kpi_recounted_users names.';
 
 create function marts.marts_core_lifecycle_movement_weekly__rows(p_from_batch bigint, p_to_batch bigint)
 returns setof marts.marts_core_lifecycle_movement_weekly

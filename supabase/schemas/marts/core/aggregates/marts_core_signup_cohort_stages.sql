@@ -4,7 +4,8 @@
 -- Materialized per cohort (recompute_keys on signup_cohort). A user's group changes when their dimension
 -- row does, so touched: the cohorts of the users whose staging row the batches changed (deleted, opted
 -- out or back in, new, hard-deleted), of the users who logged in (their stage may move), and of the users
--- whose stage moved with the date alone (the transition marts_core_dim_users records today for each).
+-- whose stage moved with the date alone (the transitions marts_core_dim_users recorded since this model
+-- was last refreshed: marts.kpi_transitions_recorded_since).
 
 create table marts.marts_core_signup_cohort_stages (
     signup_cohort varchar(20) not null,
@@ -39,10 +40,9 @@ begin atomic
         from staging.stg_supabase_auth_events as e
         where e._batch_id > p_from_batch and e._batch_id <= p_to_batch and e.user_id is not null and e.event_type = 'login_success'
         union
-        -- users whose stage moved today (with new data or with the date alone)
+        -- users whose stage moved since this model was last refreshed (with new data or with the date alone)
         select t.user_id
-        from marts.marts_core_lifecycle_transitions as t
-        where t.changed_on = warehouse.as_of_date()
+        from marts.kpi_transitions_recorded_since('marts_core_signup_cohort_stages', p_from_batch) as t
         union
         -- users who opted out or back in, are new, hard-deleted or erased
         select r.user_id
@@ -56,7 +56,8 @@ end;
 
 comment on function marts.marts_core_signup_cohort_stages__touched(bigint, bigint) is
     'Model marts_core_signup_cohort_stages: the sign-up cohorts batches (p_from_batch, p_to_batch] may have changed: '
-    'those of users whose staging row changed or who logged in, of users with a lifecycle transition recorded today, and '
+    'those of users whose staging row changed or who logged in, of users with a lifecycle transition recorded since the '
+    'model was last refreshed, and '
     'of the users marts.kpi_recounted_users names.';
 
 create function marts.marts_core_signup_cohort_stages__rows(p_from_batch bigint, p_to_batch bigint)
