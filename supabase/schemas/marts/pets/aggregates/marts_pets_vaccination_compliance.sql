@@ -5,7 +5,7 @@
 -- Materialized per species (recompute_keys on species). Touched: the species of the pets the batches
 -- touched (marts.pets_touched: the pet, its records or its owner changed) or whose owner
 -- kpi_recounted_users names, and the species with a pet
--- whose next vaccine came due since the species was counted (counted_on): the dimension moves those
+-- whose next vaccine came due since the species was counted (_counted_on): the dimension moves those
 -- from up_to_date to overdue with the date alone.
 
 create table marts.marts_pets_vaccination_compliance (
@@ -14,8 +14,8 @@ create table marts.marts_pets_vaccination_compliance (
     up_to_date_count integer not null default 0,
     overdue_count integer not null default 0,
     no_record_count integer not null default 0,
-    counted_on date not null,
-    _dbt_loaded_at timestamptz default now()
+    _dbt_loaded_at timestamptz default now(),
+    _counted_on date not null
 );
 
 comment on table marts.marts_pets_vaccination_compliance is
@@ -26,7 +26,7 @@ comment on column marts.marts_pets_vaccination_compliance.pet_count is 'Pets of 
 comment on column marts.marts_pets_vaccination_compliance.up_to_date_count is 'Pets whose vaccinations are up to date.';
 comment on column marts.marts_pets_vaccination_compliance.overdue_count is 'Pets with a vaccine overdue.';
 comment on column marts.marts_pets_vaccination_compliance.no_record_count is 'Pets with no vaccine on record.';
-comment on column marts.marts_pets_vaccination_compliance.counted_on is 'The UTC day of the run that counted the species: statuses are as of that day.';
+comment on column marts.marts_pets_vaccination_compliance._counted_on is 'Pipeline metadata: the day (warehouse.as_of_date) of the run that counted the species; statuses are as of that day.';
 comment on column marts.marts_pets_vaccination_compliance._dbt_loaded_at is 'When the pipeline wrote the row.';
 
 -- The transformation.
@@ -50,11 +50,11 @@ begin atomic
     -- the species with a pet whose next vaccine came due since it was counted
     select v.species
     from marts.marts_pets_vaccination_compliance as v
-    where v.counted_on < warehouse.as_of_date()
+    where v._counted_on < warehouse.as_of_date()
       and exists (
           select 1
           from marts.marts_pets_dim_pets as d
-          where d.species = v.species and d.next_vaccine_due_on >= v.counted_on and d.next_vaccine_due_on < warehouse.as_of_date());
+          where d.species = v.species and d.next_vaccine_due_on >= v._counted_on and d.next_vaccine_due_on < warehouse.as_of_date());
 end;
 
 comment on function marts.marts_pets_vaccination_compliance__touched(bigint, bigint) is
@@ -78,8 +78,8 @@ begin atomic
             (count(*) filter (where d.vaccination_status = 'up_to_date'))::integer as up_to_date_count,
             (count(*) filter (where d.vaccination_status = 'overdue'))::integer as overdue_count,
             (count(*) filter (where d.vaccination_status = 'no_record'))::integer as no_record_count,
-            warehouse.as_of_date() as counted_on,
-            now() as _dbt_loaded_at
+            now() as _dbt_loaded_at,
+            warehouse.as_of_date() as _counted_on
         from marts.marts_pets_dim_pets as d
         join touched as t on t.species = d.species
         where d.deleted_at is null and not d.analytics_opt_out
