@@ -14,7 +14,7 @@ let db: Throwaway;
 let sql: ReturnType<typeof connect>;
 
 before(async () => {
-  db = await startThrowaway("later-days-e2e", { synth: ["--users", "1500"] });
+  db = await startThrowaway("later-days-e2e", { synth: ["--users", "1000"] });
   sql = connect(db.url);
   npmRunOk("pipeline", [], { DATABASE_URL: db.url });
 });
@@ -73,8 +73,8 @@ test("later days - after each daily run on a later day, every mart equals its fu
   try {
     const [{ today }] = await session<{ today: string }[]>`select current_date::text as today`;
     const recomputedByDate = new Map<string, number>();
-    // consecutive days, the lifecycle bounds (14, 30, 60 days), month birthdays, a skipped stretch, a year
-    for (const offset of [1, 2, 3, 14, 15, 31, 32, 61, 62, 120, 400]) {
+    // consecutive days, a lifecycle bound (14 days), month birthdays, skipped stretches, a year; app activity on even days
+    for (const offset of [1, 2, 15, 31, 62, 400]) {
       const [{ day }] = await session<{ day: string }[]>`select (${today}::date + ${offset}::int)::text as day`;
       const withActivity = offset % 2 === 0;
       if (withActivity) await activity(day);

@@ -7,8 +7,10 @@
 --     month birthday (warehouse.pet_age_months_change_on) and the day after next_vaccine_due_on while up to
 --     date. marts.marts_pets_dim_pets__changes_on gives the earlier of the two, an index holds it, and the
 --     touched function reads the pets due on or before today;
---   - health_status follows marts_pets_attention_needed: only the pets flagged in either (listed there,
---     or needs_attention here) are compared.
+--   - health_status follows marts_pets_attention_needed: only the pets flagged in either (listed there by
+--     this run, or needs_attention here) are compared.
+-- The pets the batches touched are recomputed from staging; the others keep their row's inputs (the
+-- batches changed none) and only the date-driven columns are recomputed: no staging read per pet.
 -- A change to warehouse.pet_life_stage_definitions reaches every pet at the next full refresh.
 
 create table marts.marts_pets_dim_pets (
