@@ -15,8 +15,8 @@ final as (
         (count(*) filter (where p.vaccination_status = 'up_to_date'))::integer as up_to_date_count,
         (count(*) filter (where p.vaccination_status = 'overdue'))::integer as overdue_count,
         (count(*) filter (where p.vaccination_status = 'no_record'))::integer as no_record_count,
-        now() as _dbt_loaded_at,
-        current_date as _counted_on
+        current_date as _counted_on,
+        now() as _dbt_loaded_at
     from pets as p
     group by p.species
 )

@@ -14,8 +14,8 @@ create table marts.marts_pets_vaccination_compliance (
     up_to_date_count integer not null default 0,
     overdue_count integer not null default 0,
     no_record_count integer not null default 0,
-    _dbt_loaded_at timestamptz default now(),
-    _counted_on date not null
+    _counted_on date not null,
+    _dbt_loaded_at timestamptz default now()
 );
 
 comment on table marts.marts_pets_vaccination_compliance is
@@ -78,8 +78,8 @@ begin atomic
             (count(*) filter (where d.vaccination_status = 'up_to_date'))::integer as up_to_date_count,
             (count(*) filter (where d.vaccination_status = 'overdue'))::integer as overdue_count,
             (count(*) filter (where d.vaccination_status = 'no_record'))::integer as no_record_count,
-            now() as _dbt_loaded_at,
-            warehouse.as_of_date() as _counted_on
+            warehouse.as_of_date() as _counted_on,
+            now() as _dbt_loaded_at
         from marts.marts_pets_dim_pets as d
         join touched as t on t.species = d.species
         where d.deleted_at is null and not d.analytics_opt_out
