@@ -25,9 +25,11 @@ begin atomic
     from marts.marts_core_lifecycle_transitions as t
     cross join since as s
     where t.changed_on >= (s.refreshed_at at time zone 'UTC')::date
-      and t._dbt_loaded_at > s.refreshed_at;
+      -- dated after the day of the last refresh, or that day and written after it (a second run that day)
+      and (t.changed_on > (s.refreshed_at at time zone 'UTC')::date or t._dbt_loaded_at > s.refreshed_at);
 end;
 
 comment on function marts.kpi_transitions_recorded_since(text, bigint) is
-    'The lifecycle transitions (user, day) recorded since model p_model_name was last refreshed (_dbt_loaded_at later '
-    'than its warehouse.model_state.refreshed_at); every transition when p_from_batch is 0 (the model''s first run).';
+    'The lifecycle transitions (user, day) recorded since model p_model_name was last refreshed: dated after the day of '
+    'its warehouse.model_state.refreshed_at, or that day and written (_dbt_loaded_at) after it; every transition when '
+    'p_from_batch is 0 (the model''s first run).';
