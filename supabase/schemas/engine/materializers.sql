@@ -279,7 +279,8 @@ begin
         $q$,
         v_model.target_schema, v_model.target_table, v_match,
         (select string_agg(format('m.%I', k), ', ') from unnest(v_model.unique_key) as k),
-        (select string_agg(format('r.%1$I is not distinct from d.%1$I', k), ' and ') from unnest(v_model.unique_key) as k),
+        -- = (not IS NOT DISTINCT FROM): a unique key's columns are never NULL, and = lets the join hash
+        (select string_agg(format('r.%1$I = d.%1$I', k), ' and ') from unnest(v_model.unique_key) as k),
         v_changed)
         into v_removed;
     execute format('insert into %I.%I select * from pg_temp.recompute_rows', v_model.target_schema, v_model.target_table);

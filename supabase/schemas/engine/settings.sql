@@ -22,6 +22,8 @@ values
         'work_mem of each step of a backfill (a first load or full refresh sorts and hashes whole tables).'),
     ('maintenance_work_mem', '256MB',
         'maintenance_work_mem of the pipeline''s steps (ANALYZE samples, index builds).'),
+    ('jit', 'off',
+        'JIT compilation in the pipeline''s steps: off, as its compile time (1-1.5 s a large step) outweighs what it saves here.'),
     ('backfill_time_budget', '8 minutes',
         'A backfill run starts no new step after this long, ends as partial, and the next run continues it '
         '(Supabase Cron: a job should end within 10 minutes).');
@@ -45,9 +47,10 @@ set search_path = ''
 as $$
     select set_config('work_mem',
                warehouse.pipeline_setting(case when p_backfill then 'backfill_work_mem' else 'step_work_mem' end), true),
-           set_config('maintenance_work_mem', warehouse.pipeline_setting('maintenance_work_mem'), true)
+           set_config('maintenance_work_mem', warehouse.pipeline_setting('maintenance_work_mem'), true),
+           set_config('jit', warehouse.pipeline_setting('jit'), true)
 $$;
 
 comment on function warehouse.apply_step_settings(boolean) is
-    'Sets work_mem and maintenance_work_mem for the rest of the current transaction from warehouse.pipeline_settings '
+    'Sets work_mem, maintenance_work_mem and jit for the rest of the current transaction from warehouse.pipeline_settings '
     '(the backfill''s or the daily run''s): every pipeline step calls it, so the pipeline never depends on server settings.';
