@@ -24,7 +24,21 @@ export interface ThrowawayOptions {
   cron?: boolean;
   /** Arguments of `npm run synth` (e.g. ["--users", "300"]): the cluster starts with exactly that data. */
   synth?: string[];
+  /** true: WAL and durability as a Supabase project runs them (wal_level logical, fsync and full-page writes
+   * on), for the benchmark; otherwise a throwaway cluster's quick settings (minimal WAL, no fsync), under which
+   * CREATE TABLE AS skips WAL altogether, which no Supabase project does. */
+  production?: boolean;
 }
+
+/** Server settings appended last (the last line of postgresql.conf wins) for `production: true`. */
+export const productionSettings = [
+  "# --- WAL and durability as on Supabase (scripts/lib/throwaway.ts, production: true) ---",
+  "wal_level = logical",
+  "max_wal_senders = 10",
+  "fsync = on",
+  "synchronous_commit = on",
+  "full_page_writes = on",
+];
 
 function stageFor(opts: ThrowawayOptions, binDir: string): Stage {
   if (opts.migrate === false) {
@@ -58,6 +72,7 @@ export async function startThrowaway(name: string, opts: ThrowawayOptions = {}):
   try {
     copyDataDir(template, dir);
     setPort(dir, port);
+    if (opts.production) fs.appendFileSync(path.join(dir, "postgresql.conf"), productionSettings.join("\n") + "\n");
     await startOnFreePort(cluster);
   } catch (err) {
     stop();

@@ -1,8 +1,8 @@
 -- Test: a backfill's plan (every source, every model in dependency order, each layer's tests, publish),
 -- the publication gate analysts' policies ask, the step settings, and the bulk load's index rebuild,
--- which gives back exactly the indexes it dropped.
+-- which gives back exactly the indexes and key constraints it dropped, and still refuses a duplicated key.
 begin;
-select plan(12);
+select plan(15);
 
 insert into warehouse.pipeline_runs default values;
 create temporary table run as select max(run_id) as run_id from warehouse.pipeline_runs;
@@ -62,6 +62,27 @@ select is(
     (select count(*)::int from pg_inherits as h join pg_index as i on i.indrelid = h.inhrelid
      where h.inhparent = 'raw.raw_supabase_sessions'::regclass and not i.indisvalid),
     0, 'and every partition''s indexes should be valid');
+
+-- The key constraints too: the same primary key (name, columns, index) after the rebuild, built over the rows.
+create temporary table keys_before as
+select c.conname, pg_get_constraintdef(c.oid) as definition, i.relname as index_name
+from pg_constraint as c join pg_class as i on i.oid = c.conindid
+where c.conrelid = 'marts.marts_product_feature_usage'::regclass and c.contype in ('p', 'u');
+select is(cardinality(warehouse.drop_key_constraints('marts.marts_product_feature_usage')), 1,
+    'a mart''s primary key should be dropped and returned as one statement');
+select warehouse.create_indexes(array[
+    format('alter table marts.marts_product_feature_usage add constraint %I %s', conname, definition)]) from keys_before;
+select set_eq(
+    $$select c.conname, pg_get_constraintdef(c.oid), i.relname from pg_constraint as c join pg_class as i on i.oid = c.conindid
+      where c.conrelid = 'marts.marts_product_feature_usage'::regclass and c.contype in ('p', 'u')$$,
+    $$select conname, definition, index_name from keys_before$$,
+    'and the statement should give back the same constraint, with its index of the same name');
+-- A bulk load that wrote a key twice fails when the key is built again, as the insert would have.
+select warehouse.drop_key_constraints('marts.marts_core_signup_cohorts') as signup_cohort_keys \gset
+insert into marts.marts_core_signup_cohorts (cohort_week, cohort_size) values ('2026-01-05', 1), ('2026-01-05', 2);
+select throws_ok(
+    format('select warehouse.create_indexes(%L::text[])', :'signup_cohort_keys'),
+    '23505', null, 'a duplicated key should fail the rebuild of the primary key');
 
 select * from finish();
 rollback;

@@ -51,7 +51,7 @@ export interface BenchResult {
   seed: number;
   git_commit: string;
   git_dirty: boolean;
-  machine: { cores: number; memory_bytes: number; cpu: string; platform: string; node: string; postgres: string; load_average_at_start: number[] };
+  machine: { cores: number; memory_bytes: number; cpu: string; platform: string; node: string; postgres: string; postgres_settings?: string; load_average_at_start: number[] };
   options: { query_runs: number; years: number };
   units: Record<string, string>;
   phases: {
@@ -161,7 +161,8 @@ export function renderReport(r: BenchResult): string {
     `PetForce warehouse benchmark: ${r.users.toLocaleString("en-US")} users, one year as of ${r.as_of} (seed ${r.seed}), ` +
       `${r.date}, commit ${r.git_commit.slice(0, 10)}${r.git_dirty ? " (with uncommitted changes)" : ""}`,
     `machine: ${r.machine.cores} cores (${r.machine.cpu}), ${size(r.machine.memory_bytes)} memory, load average at start ` +
-      `${r.machine.load_average_at_start.map((l) => l.toFixed(2)).join(" ")}; ${r.machine.postgres.split(" on ")[0]}`,
+      `${r.machine.load_average_at_start.map((l) => l.toFixed(2)).join(" ")}; ${r.machine.postgres.split(" on ")[0]}` +
+      (r.machine.postgres_settings ? ` (${r.machine.postgres_settings})` : ""),
     "",
     "Phases",
     ...table(["phase", "seconds", "rows", "bytes"], [

@@ -55,7 +55,7 @@ function hookSignals(log: (line: string) => void): void {
 }
 
 async function withCluster<T>(name: string, log: (line: string) => void, fn: (db: Throwaway, sql: Sql) => Promise<T>): Promise<T> {
-  const db = await startThrowaway(name);
+  const db = await startThrowaway(name, { production: true });
   running.add(db);
   const sql = postgres(db.url, { max: 1, onnotice: () => {}, connection: { application_name: "petforce-bench" } });
   try {
@@ -154,7 +154,9 @@ export async function runBench(o: BenchRunOptions, log: (line: string) => void):
   const main = `1-year cluster (${o.users.toLocaleString("en-US")} users)`;
 
   const mainRun = await withCluster(main, log, async (db, sql) => {
-    const [{ version }] = await sql`select version()`;
+    const [{ version, settings }] = await sql`
+      select version(), concat_ws(', ', 'wal_level ' || current_setting('wal_level'), 'fsync ' || current_setting('fsync'),
+        'full_page_writes ' || current_setting('full_page_writes'), 'shared_buffers ' || current_setting('shared_buffers')) as settings`;
     const models = await readModels(sql);
     checkBaselineFiles(models);
     const sources = await readSources(sql);
@@ -209,6 +211,7 @@ export async function runBench(o: BenchRunOptions, log: (line: string) => void):
     const baselinePhase = (b: BaselineResult) => ({ seconds: b.seconds, rows: b.rows, bytes: b.bytes, models: b.models });
     return {
       version: String(version),
+      settings: String(settings),
       synth: made.phase,
       floor: { seconds: floor.seconds, rows: floor.rows, bytes: floor.bytes, layers: floor.layers },
       initial: { seconds: initial.seconds, rows: initial.rows, bytes: warehouse(afterInitial) },
@@ -261,6 +264,7 @@ export async function runBench(o: BenchRunOptions, log: (line: string) => void):
       platform: `${os.platform()} ${os.release()}`,
       node: process.version,
       postgres: mainRun.version,
+      postgres_settings: mainRun.settings,
       load_average_at_start: loadAverage,
     },
     options: { query_runs: o.queryRuns, years: 1 },

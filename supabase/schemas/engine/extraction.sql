@@ -365,33 +365,57 @@ begin
     end if;
 
     -- One statement, one snapshot: the rows read, the rows written and the new watermark agree.
-    execute format(
-        $sql$
-        with changed as (
-            select %1$s, s.%2$I as changed_at
-            from %3$I.%4$I as s
-            where s.%2$I >= $1 %10$s
-        ),
-        versions as (
-            select c.*, md5(row(%5$s)::text) as row_hash
-            from changed as c
-        ),
-        inserted as (
-            insert into %6$I.%7$I (extracted_at, extracted_date, source_system, batch_id, changed_at, is_tombstone, row_hash, %8$s)
-            select $2, ($2 at time zone 'UTC')::date, $3, $4, v.changed_at, false, v.row_hash, %9$s
-            from versions as v
-            where not exists (
-                select 1 from %6$I.%7$I as r where r.id = v.id and r.row_hash = v.row_hash
+    -- Into an empty raw table (a first extraction) every row read is new: one pass, no anti-join and no
+    -- copy of the rows read kept for counting (read = written, the watermark from what was written).
+    if v_indexes is not null then
+        execute format(
+            $sql$
+            with inserted as (
+                insert into %6$I.%7$I (extracted_at, extracted_date, source_system, batch_id, changed_at, is_tombstone, row_hash, %8$s)
+                select $2, ($2 at time zone 'UTC')::date, $3, $4, v.changed_at, false, md5(row(%5$s)::text), %9$s
+                from (
+                    select %1$s, s.%2$I as changed_at
+                    from %3$I.%4$I as s
+                    where s.%2$I >= $1 %10$s
+                ) as v
+                returning changed_at
             )
-            returning 1
+            select max(changed_at), count(*), count(*) from inserted
+            $sql$,
+            v_expressions, v_source.change_column, v_source.source_schema, v_source.source_table,
+            v_version_columns, v_source.raw_schema, v_source.raw_table, v_columns, v_version_columns, v_erased_filter
         )
-        select (select max(changed_at) from changed), (select count(*) from changed), (select count(*) from inserted)
-        $sql$,
-        v_expressions, v_source.change_column, v_source.source_schema, v_source.source_table,
-        v_changed_columns, v_source.raw_schema, v_source.raw_table, v_columns, v_version_columns, v_erased_filter
-    )
-    into v_max_changed, v_read, v_inserted
-    using v_lower, v_started_at, v_source.source_system, v_batch.batch_id, v_salt;
+        into v_max_changed, v_read, v_inserted
+        using v_lower, v_started_at, v_source.source_system, v_batch.batch_id, v_salt;
+    else
+        execute format(
+            $sql$
+            with changed as (
+                select %1$s, s.%2$I as changed_at
+                from %3$I.%4$I as s
+                where s.%2$I >= $1 %10$s
+            ),
+            versions as (
+                select c.*, md5(row(%5$s)::text) as row_hash
+                from changed as c
+            ),
+            inserted as (
+                insert into %6$I.%7$I (extracted_at, extracted_date, source_system, batch_id, changed_at, is_tombstone, row_hash, %8$s)
+                select $2, ($2 at time zone 'UTC')::date, $3, $4, v.changed_at, false, v.row_hash, %9$s
+                from versions as v
+                where not exists (
+                    select 1 from %6$I.%7$I as r where r.id = v.id and r.row_hash = v.row_hash
+                )
+                returning 1
+            )
+            select (select max(changed_at) from changed), (select count(*) from changed), (select count(*) from inserted)
+            $sql$,
+            v_expressions, v_source.change_column, v_source.source_schema, v_source.source_table,
+            v_changed_columns, v_source.raw_schema, v_source.raw_table, v_columns, v_version_columns, v_erased_filter
+        )
+        into v_max_changed, v_read, v_inserted
+        using v_lower, v_started_at, v_source.source_system, v_batch.batch_id, v_salt;
+    end if;
 
     -- Hard deletes become tombstones: only the key and the deletion time.
     select format_type(a.atttypid, a.atttypmod) into strict v_key_type

@@ -24,7 +24,8 @@ create table warehouse.pipeline_runs (
     error text,
     failing_tests text[] not null default '{}',
     origin text default warehouse.session_origin(),
-    check (status = 'running' or finished_at is not null)
+    check (status = 'running' or finished_at is not null),
+    backend_pid integer default pg_catalog.pg_backend_pid()
 );
 
 create index pipeline_runs_started_at_idx on warehouse.pipeline_runs (started_at);
@@ -42,6 +43,8 @@ comment on column warehouse.pipeline_runs.error is 'Why the run failed or was sk
 comment on column warehouse.pipeline_runs.failing_tests is 'Error-severity quality tests that failed and kept the run from publishing.';
 comment on column warehouse.pipeline_runs.origin is
     'The session that ran it (warehouse.session_origin()): pg_cron for a scheduled run, else the client''s application_name.';
+comment on column warehouse.pipeline_runs.backend_pid is
+    'Process id of the database session that ran it: pg_cron''s job_pid for a scheduled run (warehouse.scheduled_runs matches on it).';
 
 create table warehouse.pipeline_steps (
     step_id bigint generated always as identity primary key,

@@ -53,9 +53,12 @@ select
     r.origin
 from cron.job_run_details as d
 join cron.job as j on j.jobid = d.jobid
+-- by the job's process: pg_cron writes start_time once the worker has started, and a busy machine lets the
+-- worker's run begin first (matching on times alone then missed the run); the times keep a reused pid apart
 left join warehouse.pipeline_runs as r
     on r.origin = 'pg_cron'
-   and r.started_at >= d.start_time
+   and r.backend_pid = d.job_pid
+   and r.started_at >= d.start_time - interval '1 minute'
    and (d.end_time is null or r.started_at <= d.end_time)
 where j.jobname like 'petforce-warehouse-%';
 

@@ -17,6 +17,10 @@ create table staging.stg_supabase_auth_events (
 
 create index idx_stg_auth_events_user_occurred on staging.stg_supabase_auth_events (user_id, occurred_at);
 create index idx_stg_auth_events_batch on staging.stg_supabase_auth_events (_batch_id);
+-- each user's first and last successful login as two index-only probes (marts_core_dim_users): a user's
+-- login history read end to end costs as many heap fetches as it has events, this costs two
+create index idx_stg_auth_events_user_logins on staging.stg_supabase_auth_events (user_id, occurred_at)
+    where event_type = 'login_success' and not is_hard_deleted;
 
 comment on table staging.stg_supabase_auth_events is 'Staging auth events: one row per authentication event; IP hashed, user agent dropped.';
 comment on column staging.stg_supabase_auth_events.event_id is 'Event id.';

@@ -123,8 +123,9 @@ begin atomic
             u.analytics_opt_out
         from staging.stg_supabase_users as u
         join touched as t on t.user_id = u.user_id
-        -- each user's logins through idx_stg_auth_events_user_occurred (a lateral subquery: never a scan of
-        -- every auth event, whatever the planner thinks of the touched users' number)
+        -- each user's first and last login: min and max over idx_stg_auth_events_user_logins (partial on this
+        -- filter) are two index probes per user (a lateral subquery: never a scan of every auth event, and never
+        -- a user's whole login history, whatever the planner thinks of the touched users' number)
         cross join lateral (
             select min(e.occurred_at) as first_login_at, max(e.occurred_at) as last_login_at
             from staging.stg_supabase_auth_events as e
