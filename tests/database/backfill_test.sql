@@ -68,10 +68,10 @@ create temporary table keys_before as
 select c.conname, pg_get_constraintdef(c.oid) as definition, i.relname as index_name
 from pg_constraint as c join pg_class as i on i.oid = c.conindid
 where c.conrelid = 'marts.marts_product_feature_usage'::regclass and c.contype in ('p', 'u');
-select is(cardinality(warehouse.drop_key_constraints('marts.marts_product_feature_usage')), 1,
+select warehouse.drop_key_constraints('marts.marts_product_feature_usage') as feature_usage_keys \gset
+select is(cardinality(:'feature_usage_keys'::text[]), 1,
     'a mart''s primary key should be dropped and returned as one statement');
-select warehouse.create_indexes(array[
-    format('alter table marts.marts_product_feature_usage add constraint %I %s', conname, definition)]) from keys_before;
+select warehouse.create_indexes(:'feature_usage_keys'::text[]);
 select set_eq(
     $$select c.conname, pg_get_constraintdef(c.oid), i.relname from pg_constraint as c join pg_class as i on i.oid = c.conindid
       where c.conrelid = 'marts.marts_product_feature_usage'::regclass and c.contype in ('p', 'u')$$,

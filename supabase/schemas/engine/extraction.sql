@@ -358,10 +358,10 @@ begin
     end if;
 
     -- A first extraction into an empty raw table builds its indexes once, after the rows
-    -- (warehouse.drop_secondary_indexes, engine/materializers.sql).
+    -- (warehouse.drop_bulk_load_indexes, engine/materializers.sql).
     if v_source.watermark is null
        and warehouse.table_is_empty(format('%I.%I', v_source.raw_schema, v_source.raw_table)::regclass) then
-        v_indexes := warehouse.drop_secondary_indexes(format('%I.%I', v_source.raw_schema, v_source.raw_table)::regclass);
+        v_indexes := warehouse.drop_bulk_load_indexes(format('%I.%I', v_source.raw_schema, v_source.raw_table)::regclass);
     end if;
 
     -- One statement, one snapshot: the rows read, the rows written and the new watermark agree.

@@ -116,6 +116,20 @@ comment on function warehouse.drop_key_constraints(regclass) is
     'statements that add them again, comments included: for warehouse.create_indexes after a bulk load, so that their '
     'indexes are built once, sorted, over all rows.';
 
+create function warehouse.drop_bulk_load_indexes(p_table regclass)
+returns text[]
+language sql
+volatile
+set search_path = ''
+begin atomic
+    select warehouse.drop_key_constraints(p_table) || warehouse.drop_secondary_indexes(p_table);
+end;
+
+comment on function warehouse.drop_bulk_load_indexes(regclass) is
+    'Before a bulk load into an empty table: drops its key constraints and secondary indexes '
+    '(warehouse.drop_key_constraints, warehouse.drop_secondary_indexes) and returns the statements that build them '
+    'again, keys first, for warehouse.create_indexes after the rows.';
+
 create function warehouse.create_indexes(p_statements text[])
 returns integer
 language plpgsql
@@ -160,8 +174,7 @@ begin
     -- A first load into an empty table (a backfill step): the newest version of every key, inserted as it
     -- is (no upsert, no tombstone update); the backfill tests every row after, so no changed keys either.
     if p_from_batch = 0 and warehouse.table_is_empty(format('%I.%I', v_model.target_schema, v_model.target_table)::regclass) then
-        v_indexes := warehouse.drop_key_constraints(format('%I.%I', v_model.target_schema, v_model.target_table)::regclass)
-            || warehouse.drop_secondary_indexes(format('%I.%I', v_model.target_schema, v_model.target_table)::regclass);
+        v_indexes := warehouse.drop_bulk_load_indexes(format('%I.%I', v_model.target_schema, v_model.target_table)::regclass);
         execute format($q$
             insert into %3$I.%4$I (%5$s, _changed_at, _batch_id, _dbt_loaded_at)
             select %6$s, v._changed_at, v._batch_id, now()
@@ -272,8 +285,7 @@ begin
     -- A first load into an empty table (a backfill step): every key's rows, inserted as they come; no
     -- touched keys to collect or delete, and no changed keys (the backfill tests every row after).
     if p_from_batch = 0 and warehouse.table_is_empty(format('%I.%I', v_model.target_schema, v_model.target_table)::regclass) then
-        v_indexes := warehouse.drop_key_constraints(format('%I.%I', v_model.target_schema, v_model.target_table)::regclass)
-            || warehouse.drop_secondary_indexes(format('%I.%I', v_model.target_schema, v_model.target_table)::regclass);
+        v_indexes := warehouse.drop_bulk_load_indexes(format('%I.%I', v_model.target_schema, v_model.target_table)::regclass);
         execute format('insert into %I.%I select * from %s($1, $2)', v_model.target_schema, v_model.target_table, v_rows::regproc)
             using p_from_batch, p_to_batch;
         get diagnostics v_result.rows_out = row_count;
