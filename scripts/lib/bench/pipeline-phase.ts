@@ -17,7 +17,11 @@ export interface StepTiming {
 }
 
 export interface PipelinePhase {
+  /** The run that finished the phase; a first load longer than the backfill's time budget takes several. */
   run_id: number;
+  /** Runs the phase took: 1, or more when a backfill ended partial and the next run continued it, as the
+   * backfill job would (timed back to back, without the job's wait between runs). */
+  runs: number;
   seconds: number;
   /** Rows written by the extract and model steps. */
   rows: number;
@@ -72,13 +76,17 @@ export async function runPipelinePhase(sql: Sql, url: string, label: string, pro
   let runId: number;
   let seconds: number;
   try {
-    ({ seconds, result: runId } = await timed(() => runPipeline(sql)));
+    ({ seconds, result: runId } = await timed(() => runPipeline(sql, { untilDone: true })));
   } finally {
     running = false;
     await watch;
     await watcher.end();
   }
-  const { run, steps } = await readRun(sql, runId);
+  const runIds = (await sql`select run_id::bigint from warehouse.pipeline_runs where run_id > ${last} and run_id <= ${runId} order by run_id`)
+    .map((r) => Number(r.run_id));
+  const runs = await Promise.all(runIds.map((id) => readRun(sql, id)));
+  const { run } = runs[runs.length - 1];
+  const steps = runs.flatMap((r) => r.steps);
   const timings = steps.map(stepTiming);
   steps.forEach((s, i) => {
     if (!printed.has(s.step_id)) progress(formatStep(timings[i]));
@@ -87,7 +95,7 @@ export async function runPipelinePhase(sql: Sql, url: string, label: string, pro
     throw new Error(`the pipeline's ${label} (run ${run.run_id}) ${run.status}${run.error ? `: ${run.error}` : ""}`);
   }
   const rows = timings.filter((s) => s.step === "extract" || s.step === "model").reduce((n, s) => n + (s.rows_out ?? 0), 0);
-  return { run_id: runId, seconds, rows, steps: timings };
+  return { run_id: runId, runs: runIds.length, seconds, rows, steps: timings };
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));

@@ -69,6 +69,9 @@ async function withCluster<T>(name: string, log: (line: string) => void, fn: (db
   }
 }
 
+/** How many runs a backfill took, when more than one (each stops starting steps after the time budget). */
+const runsNote = (runs: number) => (runs > 1 ? ` in ${runs} runs (the backfill's time budget; each continued the last)` : "");
+
 interface Synthesized {
   phase: Phase;
 }
@@ -97,7 +100,7 @@ async function scenario(
     checkDisk(`${name}'s initial load`, 4 * (made.phase.bytes ?? 0));
     log(`${name}: initial load, step by step:`);
     const initial = await runPipelinePhase(sql, db.url, "initial load", log);
-    log(`${name}: initial load: ${initial.seconds.toFixed(1)} s`);
+    log(`${name}: initial load: ${initial.seconds.toFixed(1)} s${runsNote(initial.runs)}`);
     const afterInitial = await layerBytes(sql, sources);
     await settle(sql);
     const day = await dayOfChange(sql, asOf, volumes);
@@ -175,7 +178,7 @@ export async function runBench(o: BenchRunOptions, log: (line: string) => void):
     checkDisk("the initial load", 4 * (made.phase.bytes ?? 0));
     log(`${main}: initial load, step by step:`);
     const initial = await runPipelinePhase(sql, db.url, "initial load", log);
-    log(`${main}: initial load: ${initial.seconds.toFixed(1)} s`);
+    log(`${main}: initial load: ${initial.seconds.toFixed(1)} s${runsNote(initial.runs)}`);
     await settle(sql);
     const afterInitial = await layerBytes(sql, sources);
 
